@@ -1,0 +1,41 @@
+import { normalizeCommand, UsageError } from './commands/normalize.js';
+
+const HELP = `vigil: compliance findings for AWS Organizations
+
+Commands:
+  normalize FILE   print the finding each event makes (one JSON line per event);
+                   FILE holds one event, a JSON array of events, or JSON Lines
+  local [flags]    run Vigil on this machine (what \`npm start\` runs)
+  help             this text
+`;
+
+/** Runs one command; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  try {
+    switch (command) {
+      case 'normalize':
+        return normalizeCommand(args, out);
+      case 'local': {
+        const { localCommand } = await import('./commands/local.js');
+        return await localCommand(args, out);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        out(HELP);
+        return 0;
+      default:
+        process.stderr.write(`vigil: unknown command "${command}"\n${HELP}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`vigil ${command}: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

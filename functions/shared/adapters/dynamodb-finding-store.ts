@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { DynamoDBClient, TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError } from '../core/errors.js';
+import type { Decision, FindingDetail, FindingState, HistoryEntry } from '../core/lifecycle.js';
+import type { FindingStore, QuarantineEntry, QuarantineStore } from '../core/ports.js';
+
+/**
+ * Item layout of the findings table (single table; see docs/design.md):
+ *
+ * | item        | pk                   | sk                        | indexed            |
+ * |-------------|----------------------|---------------------------|--------------------|
+ * | finding     | `F#<id>`             | `F`                       | byTeam, byAccount  |
+ * | detail text | `F#<id>`             | `D`                       | no                 |
+ * | history     | `F#<id>`             | `H#<observedAt>#<kind>`   | no (TTL)           |
+ * | quarantine  | `Q#<day>#<shard>`    | `<receivedAt>#<origin>`   | no (TTL)           |
+ */
+export const keys = {
+  finding: (id: string) => ({ pk: `F#${id}`, sk: 'F' }),
+  detail: (id: string) => ({ pk: `F#${id}`, sk: 'D' }),
+  history: (h: HistoryEntry) => ({ pk: `F#${h.id}`, sk: `H#${h.at}#${h.kind}` }),
+};
+
+/** Quarantine partitions per day: spreads a flood of bad input over several keys. */
+const QUARANTINE_SHARDS = 8;
+const DAY_SECONDS = 24 * 60 * 60;
+/** Leaves room under DynamoDB's 400 KB item limit for the entry's other attributes. */
+export const MAX_QUARANTINE_BODY_BYTES = 350 * 1024;
+
+export interface DynamoFindingStoreOptions {
+  tableName: string;
+  client?: DynamoDBDocumentClient;
+  historyTtlDays?: number;
+  quarantineTtlDays?: number;
+  /** Receives the consumed capacity of every request (benchmarks and tests). */
+  onConsumedCapacity?: (operation: string, units: number) => void;
+}
+
+export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/**
+ * Index keys of a finding item, derived from its state so they can never disagree with
+ * it. Both indexes share one sort key attribute (`gsisk`), which also carries
+ * lastSeenIdx: the item stays under 1 KB, one write unit.
+ */
+export function indexKeys(state: FindingState) {
+  return { gsi1pk: `T#${state.team}`, gsi2pk: `A#${state.accountId}`, gsisk: `${state.lastSeenIdx}#${state.id}` };
+}
+
+function findingItem(state: FindingState) {
+  const { lastSeenIdx: _indexed, ...rest } = state;
+  return { ...keys.finding(state.id), ...rest, ...indexKeys(state) };
+}
+
+function stateOf(item: Record<string, unknown>): FindingState {
+  const { pk: _pk, sk: _sk, gsi1pk: _t, gsi2pk: _a, gsisk, ...rest } = item;
+  return { ...rest, lastSeenIdx: String(gsisk).slice(0, String(gsisk).lastIndexOf('#')) } as FindingState;
+}
+
+export class DynamoFindingStore implements FindingStore, QuarantineStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly historyTtlSeconds: number;
+  private readonly quarantineTtlSeconds: number;
+  private readonly onConsumedCapacity: ((operation: string, units: number) => void) | undefined;
+
+  public constructor(options: DynamoFindingStoreOptions) {
+    this.client = options.client ?? createDocumentClient();
+    this.tableName = options.tableName;
+    this.historyTtlSeconds = (options.historyTtlDays ?? 400) * DAY_SECONDS;
+    this.quarantineTtlSeconds = (options.quarantineTtlDays ?? 30) * DAY_SECONDS;
+    this.onConsumedCapacity = options.onConsumedCapacity;
+  }
+
+  private get capacity() {
+    return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
+  }
+
+  private record(operation: string, consumed: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> | undefined): void {
+    if (!this.onConsumedCapacity || !consumed) return;
+    const list = Array.isArray(consumed) ? consumed : [consumed];
+    this.onConsumedCapacity(operation, list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0));
+  }
+
+  public async get(id: string, consistent: boolean): Promise<FindingState | undefined> {
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.finding(id), ConsistentRead: consistent, ReturnConsumedCapacity: this.capacity }),
+    );
+    this.record('GetItem', out.ConsumedCapacity);
+    return out.Item ? stateOf(out.Item) : undefined;
+  }
+
+  /** Reads the long text of a finding. */
+  public async getDetail(id: string): Promise<FindingDetail | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.detail(id) }));
+    if (!out.Item) return undefined;
+    const { pk: _pk, sk: _sk, ...detail } = out.Item;
+    return detail as FindingDetail;
+  }
+
+  public async commit(decision: Exclude<Decision, { kind: 'noop' }>): Promise<void> {
+    const versionCondition =
+      decision.kind === 'create'
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': decision.expectedVersion } };
+
+    if (decision.kind === 'touch') {
+      // The common case: one small conditional put, no history, no index change.
+      try {
+        const out = await this.client.send(
+          new PutCommand({ TableName: this.tableName, Item: findingItem(decision.next), ...versionCondition, ReturnConsumedCapacity: this.capacity }),
+        );
+        this.record('PutItem', out.ConsumedCapacity);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(`finding ${decision.next.id} changed since it was read`, { cause: error });
+        throw error;
+      }
+      return;
+    }
+
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      { Put: { TableName: this.tableName, Item: findingItem(decision.next), ...versionCondition } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.history(decision.history), ...decision.history, expiresAt: this.expiry(new Date().toISOString(), this.historyTtlSeconds) },
+        },
+      },
+    ];
+    if (decision.detail) {
+      items.push({ Put: { TableName: this.tableName, Item: { ...keys.detail(decision.detail.id), ...decision.detail } } });
+    }
+    try {
+      const out = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: this.capacity }));
+      this.record('TransactWriteItems', out.ConsumedCapacity);
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw new ConcurrentUpdateError(`finding ${decision.next.id} changed since it was read`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  public async quarantine(entry: QuarantineEntry): Promise<void> {
+    const bytes = Buffer.byteLength(entry.body);
+    if (bytes > MAX_QUARANTINE_BODY_BYTES) {
+      // Too large to keep whole here: the caller fails the record so that the queue's
+      // dead-letter queue keeps it intact instead.
+      throw new RangeError(`quarantine body of ${bytes} bytes exceeds ${MAX_QUARANTINE_BODY_BYTES}`);
+    }
+    const day = entry.receivedAt.slice(0, 10);
+    const shard = createHash('sha256').update(entry.origin).digest().readUInt8(0) % QUARANTINE_SHARDS;
+    const out = await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `Q#${day}#${shard}`,
+          sk: `${entry.receivedAt}#${entry.origin}`,
+          ...entry,
+          expiresAt: this.expiry(new Date().toISOString(), this.quarantineTtlSeconds),
+        },
+        ReturnConsumedCapacity: this.capacity,
+      }),
+    );
+    this.record('PutItem', out.ConsumedCapacity);
+  }
+
+  /** TTL counts from when Vigil wrote the item, so replayed history does not expire at once. */
+  private expiry(fromIso: string, ttlSeconds: number): number {
+    return Math.floor(Date.parse(fromIso) / 1000) + ttlSeconds;
+  }
+}

@@ -1,0 +1,74 @@
+import { ConcurrentUpdateError, InvalidEventError } from './errors.js';
+import type { Observation } from './finding.js';
+import { DEFAULT_FOLD_OPTIONS, fold, type Decision, type FoldOptions, type Ownership, type Transition } from './lifecycle.js';
+import { normalizeEvent } from './normalizers/index.js';
+import type { FindingStore } from './ports.js';
+
+export interface IngestDeps {
+  store: FindingStore;
+  /** Decides the owner of a finding (routing). */
+  route(observation: Observation): Ownership | Promise<Ownership>;
+  foldOptions?: Partial<Omit<FoldOptions, 'ownership'>>;
+  /** Current time, injectable for tests. */
+  now?: () => Date;
+}
+
+export interface FindingOutcome {
+  id: string;
+  decision: Decision['kind'];
+  reason?: string;
+  transition?: Transition;
+}
+
+export type IngestOutcome = { kind: 'findings'; findings: FindingOutcome[] } | { kind: 'ignored'; reason: string };
+
+/** Concurrent writers of one finding are rare; a handful of re-reads settles any race. */
+const MAX_ATTEMPTS = 8;
+/** Nothing Vigil ingests predates AWS Config (2014); a clock more than a day ahead is wrong. */
+const EARLIEST_OBSERVATION = Date.parse('2014-01-01T00:00:00Z');
+const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Ingests one EventBridge event: validate, normalize, route, fold into the stored state
+ * with optimistic concurrency. Throws InvalidEventError for input to quarantine; any
+ * other error is transient and the caller lets the message be retried.
+ */
+export async function ingestEvent(event: unknown, deps: IngestDeps): Promise<IngestOutcome> {
+  const result = normalizeEvent(event);
+  if (result.kind === 'ignored') return result;
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  for (const observation of result.observations) {
+    const at = Date.parse(observation.observedAt);
+    if (at < EARLIEST_OBSERVATION || at > now + MAX_CLOCK_SKEW_MS) {
+      throw new InvalidEventError('timestamp-out-of-range', `observation time ${observation.observedAt} is before 2014 or more than a day in the future`);
+    }
+  }
+  const findings: FindingOutcome[] = [];
+  for (const observation of result.observations) {
+    findings.push(await applyObservation(observation, deps));
+  }
+  return { kind: 'findings', findings };
+}
+
+async function applyObservation(observation: Observation, deps: IngestDeps): Promise<FindingOutcome> {
+  const ownership = await deps.route(observation);
+  const options: FoldOptions = { ...DEFAULT_FOLD_OPTIONS, ...deps.foldOptions, ownership };
+  for (let attempt = 1; ; attempt++) {
+    // The first read is eventually consistent (half the price); a lost race re-reads strongly.
+    const current = await deps.store.get(observation.id, attempt > 1);
+    const decision = fold(current, observation, options);
+    if (decision.kind === 'noop') return { id: observation.id, decision: 'noop', reason: decision.reason };
+    try {
+      await deps.store.commit(decision);
+      return {
+        id: observation.id,
+        decision: decision.kind,
+        ...(decision.kind === 'create' || (decision.kind === 'change' && decision.history.kind !== 'late-observation')
+          ? { transition: decision.next.transition }
+          : {}),
+      };
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}

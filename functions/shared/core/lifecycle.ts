@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { severityRank, type FindingSource, type Observation, type Severity, type SourceStatus, type Status } from './finding.js';
+
+/** Who owns a finding and how that was decided (see routing). */
+export interface Ownership {
+  team: string;
+  routedBy: string;
+}
+
+/** State transitions people are told about; the stream of the table carries them. */
+export type Transition = 'OPENED' | 'RESOLVED' | 'REOPENED' | 'ESCALATED' | 'DEESCALATED' | 'UPDATED';
+
+/**
+ * The stored state of a finding: small on purpose (it is read and rewritten by most
+ * events, and one write unit covers 1 KB). Long text lives in {@link FindingDetail}.
+ */
+export interface FindingState {
+  id: string;
+  source: FindingSource;
+  rule: string;
+  accountId: string;
+  region: string;
+  severity: Severity;
+  status: Status;
+  /** What the source said last, whatever Vigil's lifecycle made of it. */
+  sourceStatus: SourceStatus;
+  title: string;
+  resourceType: string;
+  resourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+  /** Occurrences: the source's own count when it keeps one, else distinct observations. */
+  count: number;
+  team: string;
+  routedBy: string;
+  transition: Transition;
+  transitionAt: string;
+  reopenCount: number;
+  /**
+   * lastSeen as the indexes see it. Refreshed on changes and at most once per
+   * `indexRefreshMs`, so a re-published finding costs one base-table write and no
+   * index writes (see docs/design.md).
+   */
+  lastSeenIdx: string;
+  /** Keys of the latest observations applied, oldest first: exact de-duplication of replays. */
+  recent: string[];
+  /** Optimistic-concurrency version; every write is conditional on it. */
+  version: number;
+  sample?: boolean;
+}
+
+/** What is written only on creation and changes: long text and what routing read. */
+export interface FindingDetail {
+  id: string;
+  description: string;
+  consoleUrl: string;
+  /** The source's own identifier (GuardDuty finding id, Config rule ARN). */
+  sourceId: string;
+  resourceTags?: Record<string, string>;
+}
+
+export type HistoryKind = 'opened' | 'resolved' | 'reopened' | 'escalated' | 'deescalated' | 'updated' | 'late-observation';
+
+export interface HistoryEntry {
+  id: string;
+  /** The observation time the entry is about (its sort key, so replays write the same key). */
+  at: string;
+  kind: HistoryKind;
+  cause: 'event';
+  eventId: string;
+  from?: { status: Status; severity: Severity };
+  to: { status: Status; severity: Severity };
+  changes?: string[];
+}
+
+export type Decision =
+  | { kind: 'noop'; reason: NoopReason }
+  | { kind: 'create'; next: FindingState; detail: FindingDetail; history: HistoryEntry }
+  | { kind: 'change'; next: FindingState; detail?: FindingDetail; history: HistoryEntry; expectedVersion: number }
+  | { kind: 'touch'; next: FindingState; expectedVersion: number };
+
+export type NoopReason = 'duplicate' | 'resolution-of-unknown-finding' | 'late-beyond-window';
+
+export interface FoldOptions {
+  ownership: Ownership;
+  /** How stale lastSeenIdx may get before a repeat refreshes it. */
+  indexRefreshMs: number;
+  /** How many observation keys a finding remembers for de-duplication. */
+  recentWindow: number;
+}
+
+export const DEFAULT_FOLD_OPTIONS: Omit<FoldOptions, 'ownership'> = {
+  indexRefreshMs: 24 * 60 * 60 * 1000,
+  // Ten keys (~140 bytes) keep the finding item under 1 KB, one write unit.
+  recentWindow: 10,
+};
+
+/**
+ * A compact, totally ordered key for an observation: its time in base-36 milliseconds,
+ * then a short tag of what it says. Two different statements made at the same instant
+ * (published samples do this) are then distinct and ordered the same way on every
+ * delivery, so any arrival order folds to the same state.
+ */
+export function observationKey(obs: Observation): string {
+  const said = [obs.status, obs.severity, obs.title, obs.resource.type, obs.resource.id].join('\u001f');
+  return `${Date.parse(obs.observedAt).toString(36)}.${createHash('sha256').update(said).digest('hex').slice(0, 4)}`;
+}
+
+/** Orders observation keys: by time, then by tag. */
+export function compareKeys(a: string, b: string): number {
+  const [at = '', atag = ''] = a.split('.');
+  const [bt = '', btag = ''] = b.split('.');
+  const dt = parseInt(at, 36) - parseInt(bt, 36);
+  if (dt !== 0) return dt;
+  return atag < btag ? -1 : atag > btag ? 1 : 0;
+}
+
+function insertKey(recent: readonly string[], key: string, window: number): string[] {
+  const keys = [...recent, key].sort(compareKeys);
+  return keys.slice(Math.max(0, keys.length - window));
+}
+
+function historyKindFor(transition: Transition): HistoryKind {
+  const kinds: Record<Transition, HistoryKind> = {
+    OPENED: 'opened',
+    RESOLVED: 'resolved',
+    REOPENED: 'reopened',
+    ESCALATED: 'escalated',
+    DEESCALATED: 'deescalated',
+    UPDATED: 'updated',
+  };
+  return kinds[transition];
+}
+
+/**
+ * Folds one observation into a finding's current state and says what to write.
+ * Pure: the same state and observation always give the same decision, which is what
+ * makes ingest idempotent (a replayed observation is a `noop`) and order-safe (an older
+ * observation never moves status, severity or text backwards).
+ */
+export function fold(current: FindingState | undefined, obs: Observation, options: FoldOptions): Decision {
+  const key = observationKey(obs);
+  const detail: FindingDetail = {
+    id: obs.id,
+    description: obs.description,
+    consoleUrl: obs.consoleUrl,
+    sourceId: obs.sourceId,
+    ...(obs.resource.tags ? { resourceTags: obs.resource.tags } : {}),
+  };
+
+  if (!current) {
+    if (obs.createIfMissing === false) return { kind: 'noop', reason: 'resolution-of-unknown-finding' };
+    const status: Status = obs.status === 'OPEN' ? 'OPEN' : 'RESOLVED';
+    const next: FindingState = {
+      id: obs.id,
+      source: obs.source,
+      rule: obs.rule,
+      accountId: obs.accountId,
+      region: obs.region,
+      severity: obs.severity,
+      status,
+      sourceStatus: obs.status,
+      title: obs.title,
+      resourceType: obs.resource.type,
+      resourceId: obs.resource.id,
+      firstSeen: minIso(obs.firstSeenAt ?? obs.observedAt, obs.observedAt),
+      lastSeen: obs.observedAt,
+      count: obs.sourceCount ?? 1,
+      team: options.ownership.team,
+      routedBy: options.ownership.routedBy,
+      transition: status === 'OPEN' ? 'OPENED' : 'RESOLVED',
+      transitionAt: obs.observedAt,
+      reopenCount: 0,
+      lastSeenIdx: obs.observedAt,
+      recent: [key],
+      version: 1,
+      ...(obs.sample ? { sample: true } : {}),
+    };
+    return {
+      kind: 'create',
+      next,
+      detail,
+      history: { id: obs.id, at: obs.observedAt, kind: status === 'OPEN' ? 'opened' : 'resolved', cause: 'event', eventId: obs.eventId, to: { status, severity: obs.severity } },
+    };
+  }
+
+  if (current.recent.includes(key)) return { kind: 'noop', reason: 'duplicate' };
+
+  const base: FindingState = {
+    ...current,
+    firstSeen: minIso(current.firstSeen, obs.firstSeenAt ?? obs.observedAt),
+    count: obs.sourceCount !== undefined ? Math.max(current.count, obs.sourceCount) : current.count + 1,
+    recent: insertKey(current.recent, key, options.recentWindow),
+    version: current.version + 1,
+  };
+
+  const newest = current.recent[current.recent.length - 1];
+  const isLate = newest !== undefined ? compareKeys(key, newest) < 0 : obs.observedAt < current.lastSeen;
+  if (isLate) {
+    const oldest = current.recent[0];
+    if (current.recent.length >= options.recentWindow && oldest !== undefined && compareKeys(key, oldest) < 0) {
+      // Older than everything remembered: Vigil cannot tell a first delivery from a replay.
+      return { kind: 'noop', reason: 'late-beyond-window' };
+    }
+    const says = { status: (obs.status === 'OPEN' ? 'OPEN' : 'RESOLVED') as Status, severity: obs.severity };
+    if (says.status === statusFamily(current.status) && says.severity === current.severity) {
+      return { kind: 'touch', next: base, expectedVersion: current.version };
+    }
+    // It disagrees with what is known now, but it is older: history, never state.
+    return {
+      kind: 'change',
+      next: base,
+      expectedVersion: current.version,
+      history: { id: obs.id, at: obs.observedAt, kind: 'late-observation', cause: 'event', eventId: obs.eventId, from: { status: current.status, severity: current.severity }, to: says },
+    };
+  }
+
+  // Newer than anything known: it may move the lifecycle.
+  let status = current.status;
+  let transition: Transition | undefined;
+  if (obs.status === 'RESOLVED' && current.status !== 'RESOLVED') {
+    status = 'RESOLVED';
+    transition = 'RESOLVED';
+  } else if (obs.status === 'OPEN' && current.status === 'RESOLVED') {
+    status = 'OPEN';
+    transition = 'REOPENED';
+  }
+  const severityDelta = severityRank(obs.severity) - severityRank(current.severity);
+  if (!transition && severityDelta > 0 && status !== 'RESOLVED') transition = 'ESCALATED';
+  if (!transition && severityDelta < 0 && status !== 'RESOLVED') transition = 'DEESCALATED';
+
+  const changes: string[] = [];
+  if (obs.title !== current.title) changes.push('title');
+  if (severityDelta !== 0) changes.push('severity');
+  if (obs.resource.type !== current.resourceType || obs.resource.id !== current.resourceId) changes.push('resource');
+  if (!transition && changes.length > 0) transition = 'UPDATED';
+
+  const refreshIndex = transition !== undefined || Date.parse(obs.observedAt) - Date.parse(current.lastSeenIdx) >= options.indexRefreshMs;
+  const next: FindingState = {
+    ...base,
+    severity: obs.severity,
+    status,
+    sourceStatus: obs.status,
+    title: obs.title,
+    resourceType: obs.resource.type,
+    resourceId: obs.resource.id,
+    lastSeen: maxIso(current.lastSeen, obs.observedAt),
+    lastSeenIdx: refreshIndex ? obs.observedAt : current.lastSeenIdx,
+  };
+  if (!transition) return { kind: 'touch', next, expectedVersion: current.version };
+
+  next.transition = transition;
+  next.transitionAt = obs.observedAt;
+  next.team = options.ownership.team;
+  next.routedBy = options.ownership.routedBy;
+  if (transition === 'REOPENED') next.reopenCount = current.reopenCount + 1;
+  return {
+    kind: 'change',
+    next,
+    detail,
+    expectedVersion: current.version,
+    history: {
+      id: obs.id,
+      at: obs.observedAt,
+      kind: historyKindFor(transition),
+      cause: 'event',
+      eventId: obs.eventId,
+      from: { status: current.status, severity: current.severity },
+      to: { status, severity: obs.severity },
+      ...(changes.length ? { changes } : {}),
+    },
+  };
+}
+
+/** NOTIFIED, ACKNOWLEDGED and SUPPRESSED are all "open" as far as a source can tell. */
+function statusFamily(status: Status): Status {
+  return status === 'RESOLVED' ? 'RESOLVED' : 'OPEN';
+}
+
+function minIso(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+function maxIso(a: string, b: string): string {
+  return a > b ? a : b;
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { InvalidEventError } from '../errors.js';
+import { configComplianceChange } from './config.js';
+import { EventEnvelopeSchema, type EventEnvelope } from './envelope.js';
+import { guardDutyFinding } from './guardduty.js';
+import type { Normalizer, NormalizeResult } from './types.js';
+
+export type { NormalizeResult, Normalizer } from './types.js';
+export type { EventEnvelope } from './envelope.js';
+
+/** Every source Vigil normalizes, keyed by EventBridge `source` and `detail-type`. */
+export const NORMALIZERS: readonly Normalizer[] = [configComplianceChange, guardDutyFinding];
+
+const registry = new Map(NORMALIZERS.map((n) => [registryKey(n.source, n.detailType), n]));
+
+function registryKey(source: string, detailType: string): string {
+  return `${source}\u0000${detailType}`;
+}
+
+/** Names the first few schema problems in words a person can act on. */
+export function describeZodError(error: z.ZodError, prefix: string): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`)
+    .join('; ');
+}
+
+/**
+ * Validates an EventBridge event and turns it into observations.
+ * Throws {@link InvalidEventError} for anything that is not a known, valid event.
+ */
+export function normalizeEvent(input: unknown): NormalizeResult {
+  const envelope = EventEnvelopeSchema.safeParse(input);
+  if (!envelope.success) {
+    throw new InvalidEventError('not-an-event', describeZodError(envelope.error, ''));
+  }
+  const event: EventEnvelope = envelope.data;
+  const normalizer = registry.get(registryKey(event.source, event['detail-type']));
+  if (!normalizer) {
+    throw new InvalidEventError('unknown-event-type', `no normalizer for source ${event.source} and detail-type "${event['detail-type']}"`);
+  }
+  const detail = normalizer.detailSchema.safeParse(event.detail);
+  if (!detail.success) {
+    throw new InvalidEventError('invalid-detail', describeZodError(detail.error, 'detail'));
+  }
+  return normalizer.normalize(detail.data, event);
+}

@@ -1,0 +1,73 @@
+/**
+ * Bundles every function the way `sam build` does: reads each
+ * AWS::Serverless::Function's esbuild Metadata from template.yaml (one source of truth)
+ * and writes dist/<LogicalId>/. Then imports each bundle in a fresh Node process to
+ * prove it loads, and prints the sizes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
+import { loadTemplate } from '../cli/local/template.js';
+
+interface EsbuildProperties {
+  Format?: 'esm' | 'cjs';
+  Minify?: boolean;
+  Target?: string;
+  Platform?: 'node';
+  Sourcemap?: boolean;
+  OutExtension?: string[];
+  Banner?: string[];
+  EntryPoints?: string[];
+  External?: string[];
+}
+
+function pairs(list: string[] | undefined): Record<string, string> {
+  return Object.fromEntries((list ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
+export async function buildFunctions(outRoot = 'dist'): Promise<Array<{ name: string; file: string; bytes: number }>> {
+  const template = loadTemplate('template.yaml');
+  const built: Array<{ name: string; file: string; bytes: number }> = [];
+  for (const [name, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Serverless::Function' || resource.Metadata?.BuildMethod !== 'esbuild') continue;
+    const p = (resource.Metadata.BuildProperties ?? {}) as EsbuildProperties;
+    const outdir = join(outRoot, name);
+    rmSync(outdir, { recursive: true, force: true });
+    mkdirSync(outdir, { recursive: true });
+    const options: BuildOptions = {
+      entryPoints: p.EntryPoints ?? [],
+      bundle: true,
+      outdir,
+      format: p.Format ?? 'esm',
+      platform: p.Platform ?? 'node',
+      target: p.Target ?? 'es2022',
+      minify: p.Minify ?? false,
+      sourcemap: p.Sourcemap ?? false,
+      outExtension: pairs(p.OutExtension),
+      banner: pairs(p.Banner),
+      external: p.External ?? [],
+      logLevel: 'warning',
+      metafile: true,
+    };
+    await build(options);
+    const ext = pairs(p.OutExtension)['.js'] ?? '.js';
+    const file = join(outdir, `handler${ext}`);
+    built.push({ name, file, bytes: statSync(file).size });
+  }
+  return built;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('build.ts')) {
+  const built = await buildFunctions();
+  if (built.length === 0) throw new Error('template.yaml has no esbuild functions');
+  for (const fn of built) {
+    // Load the bundle as Lambda would: a fresh process, the handler export must exist.
+    execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(resolve(fn.file))}); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); }`],
+      { env: { ...process.env, TABLE_NAME: 'build-check', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: 'inherit' },
+    );
+    console.log(`${fn.name.padEnd(24)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${fn.file}`);
+  }
+}

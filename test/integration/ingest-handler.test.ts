@@ -1,0 +1,165 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { corpusEvents, loadEvent } from '../support/events.js';
+import { lambdaContext, sqsEvent, sqsRecord, type IngestHandler } from '../support/sqs.js';
+import { freshTables, localDocumentClient } from '../support/tables.js';
+import { tableState } from '../support/table-state.js';
+
+const db = localDocumentClient();
+let tableName: string;
+let handler: IngestHandler;
+
+/** The real Lambda handler module, configured as template.yaml configures it, against DynamoDB Local. */
+async function loadHandler(table: string): Promise<IngestHandler> {
+  process.env.TABLE_NAME = table;
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = inject('dynamoEndpoint');
+  process.env.DEFAULT_TEAM = 'security';
+  const { vi } = await import('vitest');
+  vi.resetModules();
+  return (await import('../../functions/ingest/handler.js')).handler as unknown as IngestHandler;
+}
+
+/** The ingest stream the tests replay: every Config and GuardDuty event of the corpus, plus updates of them. */
+function ingestStream(): unknown[] {
+  const base = [...corpusEvents('config'), ...corpusEvents('guardduty')].map((e) => e.event);
+  const gd = structuredClone(loadEvent('corpus/guardduty/eventbridge/cloud-custodian__iam-duty-event.json')) as { id: string; detail: { updatedAt: string; severity: number; service: { count: number; archived?: boolean } } };
+  const republished = structuredClone(gd);
+  republished.id = 'republished-1';
+  republished.detail.updatedAt = '2017-12-08T21:32:49.862Z';
+  republished.detail.service.count = 7;
+  const escalated = structuredClone(gd);
+  escalated.id = 'escalated-1';
+  escalated.detail.updatedAt = '2017-12-09T03:32:49.862Z';
+  escalated.detail.severity = 8;
+  escalated.detail.service.count = 9;
+  const archived = structuredClone(escalated);
+  archived.id = 'archived-1';
+  archived.detail.updatedAt = '2017-12-10T03:32:49.862Z';
+  archived.detail.service.archived = true;
+  return [...base, republished, escalated, archived];
+}
+
+/**
+ * 5 Config findings (the sixth event is a COMPLIANT result for a resource never seen
+ * failing, which creates nothing) and 13 GuardDuty findings (the six Panther
+ * PrivilegeEscalation samples share one finding id, as do the two Sekoia EKS samples).
+ */
+const EXPECTED_FINDINGS = 18;
+
+async function ingest(events: unknown[], batchSize = 10) {
+  const failures: string[] = [];
+  for (let i = 0; i < events.length; i += batchSize) {
+    const response = await handler(sqsEvent(events.slice(i, i + batchSize)), lambdaContext());
+    failures.push(...response.batchItemFailures.map((f) => f.itemIdentifier));
+  }
+  return failures;
+}
+
+function shuffled<T>(items: T[], seed: number): T[] {
+  const copy = [...items];
+  let s = seed;
+  for (let i = copy.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    const j = s % (i + 1);
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** The state a person would see: findings without the write-order bookkeeping. */
+async function findingsView(table: string) {
+  return (await tableState(db, table))
+    .filter((item) => item.sk === 'F')
+    .map(({ id, status, severity, title, firstSeen, lastSeen, count, accountId, region, resourceId, team }) => ({ id, status, severity, title, firstSeen, lastSeen, count, accountId, region, resourceId, team }));
+}
+
+describe('ingest handler on DynamoDB Local', () => {
+  beforeAll(async () => {
+    tableName = (await freshTables()).FindingsTable!;
+    handler = await loadHandler(tableName);
+  });
+
+  beforeEach(async () => {
+    tableName = (await freshTables()).FindingsTable!;
+    handler = await loadHandler(tableName);
+  });
+
+  it('stores every corpus finding once, with history, and reports no failure', async () => {
+    // Act: one record per batch, so that history comes out in delivery order
+    const failures = await ingest(ingestStream(), 1);
+    // Assess
+    expect(failures).toEqual([]);
+    const findings = await findingsView(tableName);
+    expect(findings.filter((f) => String(f.id).length === 32)).toHaveLength(EXPECTED_FINDINGS);
+    const gd = findings.find((f) => f.id === 'deb45d88a09ba37415f4804a95d5da8a');
+    expect(gd).toMatchObject({ status: 'RESOLVED', severity: 'HIGH', count: 9, lastSeen: '2017-12-10T03:32:49.862Z', firstSeen: '2017-12-08T15:32:49.862Z', team: 'security' });
+    const history = await db.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)', ExpressionAttributeValues: { ':pk': `F#${gd!.id}`, ':h': 'H#' } }));
+    expect(history.Items?.map((h) => h.kind)).toEqual(['opened', 'escalated', 'resolved']);
+  });
+
+  it('replaying the stream twice gives the same table state', async () => {
+    // Prepare
+    const stream = ingestStream();
+    await ingest(stream);
+    const once = await tableState(db, tableName);
+    // Act
+    const failures = await ingest(stream);
+    // Assess
+    expect(failures).toEqual([]);
+    expect(await tableState(db, tableName)).toEqual(once);
+  });
+
+  it('shuffled delivery gives the same findings as ordered delivery', async () => {
+    const stream = ingestStream();
+    await ingest(stream);
+    const ordered = await findingsView(tableName);
+    for (const seed of [7, 42, 1234]) {
+      const table = (await freshTables()).FindingsTable!;
+      handler = await loadHandler(table);
+      await ingest(shuffled(stream, seed), 7);
+      expect(await findingsView(table), `seed ${seed}`).toEqual(ordered);
+    }
+  });
+
+  it('quarantines invalid and unknown events with their reason and stores the rest of the batch', async () => {
+    // Prepare
+    const good = loadEvent('corpus/config/eventbridge/nzism-remediation-lab__poc_queue_sample.json');
+    const unknownType = { ...good, 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2' };
+    const noRule = structuredClone(good) as { detail: Record<string, unknown> };
+    delete noRule.detail.configRuleName;
+    const records = [sqsRecord(good), sqsRecord('{"truncated": '), sqsRecord(unknownType), sqsRecord(noRule), sqsRecord([1, 2])];
+    // Act
+    const response = await handler({ Records: records }, lambdaContext());
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const items = await tableState(db, tableName);
+    const quarantined = items.filter((i) => String(i.pk).startsWith('Q#'));
+    expect(quarantined.map((q) => [q.origin, q.reason]).sort()).toEqual(
+      [
+        [`sqs:${records[1]!.messageId}`, 'not-json'],
+        [`sqs:${records[2]!.messageId}`, 'unknown-event-type'],
+        [`sqs:${records[3]!.messageId}`, 'invalid-detail'],
+        [`sqs:${records[4]!.messageId}`, 'not-an-event'],
+      ].sort(),
+    );
+    const invalid = quarantined.find((q) => q.reason === 'invalid-detail')!;
+    expect(invalid.detail).toMatch(/detail\.configRuleName/);
+    expect(invalid.body).toBe(records[3]!.body);
+    expect(invalid).toMatchObject({ source: 'aws.config', detailType: 'Config Rules Compliance Change' });
+    expect(items.filter((i) => i.sk === 'F')).toHaveLength(1);
+  });
+
+  it('reports a poisoned record as the only failure of its batch', async () => {
+    // Prepare: a body too large to quarantine whole in DynamoDB; it must stay in SQS (and reach the DLQ).
+    const good = corpusEvents('guardduty').slice(0, 3).map((e) => sqsRecord(e.event));
+    const poison = sqsRecord(`{"x":"${'a'.repeat(400 * 1024)}"}`);
+    const records = [good[0]!, poison, good[1]!, good[2]!];
+    // Act
+    const response = await handler({ Records: records }, lambdaContext());
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: poison.messageId }]);
+    const items = await tableState(db, tableName);
+    expect(items.filter((i) => i.sk === 'F')).toHaveLength(3);
+  });
+});
