@@ -30,6 +30,8 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      // Vigil as a user runs it: child processes that start their own DynamoDB Local.
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env, testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });

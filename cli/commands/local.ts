@@ -1,0 +1,203 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvalidEventError } from '../../functions/shared/core/errors.js';
+import { normalizeEvent } from '../../functions/shared/core/normalizers/index.js';
+import { readEventsFile } from '../input.js';
+import { LOCAL_CREDENTIALS } from '../local/dynamodb-local.js';
+import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
+import { UsageError } from './normalize.js';
+
+/** The demo replays the corpus events the central bus has rules for. */
+export const DEMO_FOLDERS = ['events/corpus/config', 'events/corpus/guardduty'];
+
+function filesUnder(path: string): string[] {
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => filesUnder(join(path, name)))
+    .filter((p) => /\.(json|jsonl)$/.test(p));
+}
+
+export interface ReplaySummary {
+  events: number;
+  findings: { total: number; byStatus: Record<string, number>; byTeam: Record<string, number> };
+  notifications: Record<string, number>;
+  ignored: number;
+  ignoredReasons: Record<string, number>;
+  unmatched: number;
+  /** Lines of the input that are not JSON: a bus refuses them, so they never entered Vigil. */
+  rejected: number;
+  quarantined: number;
+  dlq: number;
+  lost: number;
+  lostEvents?: string[];
+}
+
+interface Expectation {
+  origin: string;
+  kind: 'finding' | 'ignored' | 'quarantine' | 'unmatched' | 'rejected';
+  ids: string[];
+  reason?: string;
+  optionalIds: Set<string>;
+}
+
+/**
+ * Replays events through the local runtime and accounts for every one of them: stored
+ * as a finding, ignored with a reason, quarantined, dead-lettered, or lost (which must
+ * never happen). The accounting reads the table by key, never by scan.
+ */
+export async function replay(runtime: LocalRuntime, paths: string[]): Promise<ReplaySummary> {
+  const expectations: Expectation[] = [];
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
+  const table = runtime.tableNames.FindingsTable!;
+  // A persisted table (--data) may hold earlier runs' quarantine: count this replay's only.
+  const quarantinedBefore = await countQuarantined(db, table);
+  const dlqBefore = [...runtime.queues.values()].reduce((n, q) => n + q.deadLetters.length, 0);
+  for (const path of paths.flatMap(filesUnder)) {
+    for (const item of readEventsFile(path)) {
+      if ('error' in item) {
+        expectations.push({ origin: item.origin, kind: 'rejected', ids: [], reason: item.error, optionalIds: new Set() });
+        continue;
+      }
+      const event = item.value as Record<string, unknown>;
+      const { matchedRules } = runtime.publish(event);
+      if (matchedRules.length === 0) {
+        expectations.push({ origin: item.origin, kind: 'unmatched', ids: [], reason: 'no rule on the central bus matches it', optionalIds: new Set() });
+        continue;
+      }
+      try {
+        const result = normalizeEvent(event);
+        if (result.kind === 'ignored') expectations.push({ origin: item.origin, kind: 'ignored', ids: [], reason: result.reason, optionalIds: new Set() });
+        else
+          expectations.push({
+            origin: item.origin,
+            kind: 'finding',
+            ids: result.observations.map((o) => o.id),
+            optionalIds: new Set(result.observations.filter((o) => o.createIfMissing === false).map((o) => o.id)),
+          });
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        expectations.push({ origin: item.origin, kind: 'quarantine', ids: [], reason: error.reason, optionalIds: new Set() });
+      }
+    }
+  }
+  await runtime.waitForIdle();
+
+  const allIds = [...new Set(expectations.flatMap((e) => e.ids))];
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < allIds.length; i += 100) {
+    const keys = allIds.slice(i, i + 100).map((id) => ({ pk: `F#${id}`, sk: 'F' }));
+    let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = { [table]: { Keys: keys } };
+    while (request && Object.keys(request).length) {
+      const out = await db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[table] ?? []) found.set(String(item.id), item);
+      request = out.UnprocessedKeys as typeof request;
+    }
+  }
+  const quarantined = (await countQuarantined(db, table)) - quarantinedBefore;
+  const dlq = [...runtime.queues.values()].reduce((n, q) => n + q.deadLetters.length, 0) - dlqBefore;
+
+  const summary: ReplaySummary = {
+    events: expectations.length,
+    findings: { total: found.size, byStatus: {}, byTeam: {} },
+    notifications: {},
+    ignored: 0,
+    ignoredReasons: {},
+    unmatched: 0,
+    rejected: expectations.filter((e) => e.kind === 'rejected').length,
+    quarantined,
+    dlq,
+    lost: 0,
+  };
+  for (const item of found.values()) {
+    const status = String(item.status);
+    const team = String(item.team);
+    summary.findings.byStatus[status] = (summary.findings.byStatus[status] ?? 0) + 1;
+    summary.findings.byTeam[team] = (summary.findings.byTeam[team] ?? 0) + 1;
+  }
+  const expectedQuarantine = expectations.filter((e) => e.kind === 'quarantine');
+  const lost: string[] = [];
+  for (const e of expectations) {
+    if (e.kind === 'ignored' || e.kind === 'unmatched') {
+      summary[e.kind === 'ignored' ? 'ignored' : 'unmatched']++;
+      summary.ignoredReasons[e.reason!] = (summary.ignoredReasons[e.reason!] ?? 0) + 1;
+    } else if (e.kind === 'finding') {
+      const missing = e.ids.filter((id) => !found.has(id) && !e.optionalIds.has(id));
+      if (missing.length > 0) lost.push(e.origin);
+      else if (e.ids.every((id) => !found.has(id))) {
+        summary.ignored++;
+        summary.ignoredReasons['resolution of a finding never seen open'] = (summary.ignoredReasons['resolution of a finding never seen open'] ?? 0) + 1;
+      }
+    }
+  }
+  // Dead-lettered messages are accounted for; so are quarantined ones, up to the number expected.
+  const unaccountedQuarantine = Math.max(0, expectedQuarantine.length - quarantined - dlq);
+  summary.lost = Math.max(0, lost.length - dlq) + unaccountedQuarantine;
+  if (summary.lost > 0) summary.lostEvents = [...lost, ...(unaccountedQuarantine ? expectedQuarantine.map((e) => e.origin) : [])].slice(0, 20);
+  return summary;
+}
+
+async function countQuarantined(db: DynamoDBDocumentClient, table: string): Promise<number> {
+  const day = new Date().toISOString().slice(0, 10);
+  let count = 0;
+  for (let shard = 0; shard < 8; shard++) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `Q#${day}#${shard}` }, Select: 'COUNT', ExclusiveStartKey: start }));
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return count;
+}
+
+/** `vigil local` (what `npm start` runs). */
+export async function localCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        'bus-port': { type: 'string' },
+        events: { type: 'string' },
+        once: { type: 'boolean', default: false },
+        data: { type: 'string' },
+        region: { type: 'string' },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--data DIR] [--bus-port N] [--region R]`);
+  }
+  const flags = parsed.values;
+  if (flags.data) mkdirSync(flags.data, { recursive: true });
+  const runtime = await startLocalRuntime({
+    ...(flags['bus-port'] ? { busPort: Number(flags['bus-port']) } : {}),
+    ...(flags.data ? { dataDir: flags.data } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+  });
+  const stop = async () => {
+    await runtime.stop();
+  };
+  try {
+    out(`dynamodb  ${runtime.dynamo.endpoint}  (tables: ${Object.values(runtime.tableNames).join(', ')})`);
+    out(`bus       ${runtime.busUrl}  (EventBridge PutEvents; rules: ${runtime.wiring.rules.map((r) => r.logicalId).join(', ')})`);
+    const summary = await replay(runtime, flags.events ? [flags.events] : DEMO_FOLDERS);
+    if (flags.once) {
+      out(JSON.stringify(summary));
+      return summary.lost === 0 ? 0 : 1;
+    }
+    out(`replayed ${summary.events} events: ${summary.findings.total} findings ${JSON.stringify(summary.findings.byStatus)}, ${summary.ignored} ignored, ${summary.unmatched} unmatched, ${summary.quarantined} quarantined, ${summary.dlq} in the DLQ, ${summary.lost} lost`);
+    out('ready');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    return 0;
+  } finally {
+    await stop();
+  }
+}

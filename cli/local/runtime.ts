@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { matches } from '../../functions/shared/event-pattern/index.js';
+import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { LocalQueue, type SqsHandler } from './queues.js';
+import { createTables, loadTemplate, tablesFromTemplate, type CfnTemplate } from './template.js';
+import { resolveEnvironment, wiringFromTemplate, type Wiring } from './wiring.js';
+
+export interface LocalRuntimeOptions {
+  templatePath?: string;
+  /** Keep DynamoDB Local's files here (a later run continues from them); in memory if unset. */
+  dataDir?: string;
+  busPort?: number;
+  region?: string;
+  /** The account the local bus stamps on events sent with PutEvents. */
+  accountId?: string;
+  parameters?: Record<string, string>;
+  /** Redelivery delay of a failed message (SQS's visibility timeout, shortened). */
+  visibilityDelayMs?: number;
+}
+
+export interface LocalRuntime {
+  template: CfnTemplate;
+  wiring: Wiring;
+  dynamo: DynamoDbLocal;
+  tableNames: Record<string, string>;
+  busUrl: string;
+  queues: Map<string, LocalQueue>;
+  /** Puts a complete EventBridge event on the central bus, as a member account's forwarder does. */
+  publish(event: Record<string, unknown>): { matchedRules: string[] };
+  stats: { eventsIn: number; unmatched: number; byRule: Record<string, number> };
+  /** Resolves once every queue is drained and nothing waits for redelivery. */
+  waitForIdle(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Environment every function gets locally, on top of its own from template.yaml. */
+function localBaseEnvironment(endpoint: string, region: string): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
+  };
+}
+
+/**
+ * Starts Vigil on this machine, wired as template.yaml wires it in AWS: DynamoDB Local
+ * with the template's tables, a local event bus that speaks PutEvents and routes by the
+ * template's rules, queues with the template's redrive policies, and the functions'
+ * own handler modules consuming them.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const template = loadTemplate(options.templatePath ?? 'template.yaml');
+  const wiring = wiringFromTemplate(template);
+  const dynamo = await startDynamoDbLocal(options.dataDir ? { path: options.dataDir } : {});
+  try {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
+    const tableNames = await createTables(client, tablesFromTemplate(template, (id) => `vigil-${id}`));
+    client.destroy();
+
+    const base = localBaseEnvironment(dynamo.endpoint, region);
+    Object.assign(process.env, base);
+
+    const queues = new Map<string, LocalQueue>();
+    for (const q of wiring.queues) {
+      queues.set(q.logicalId, new LocalQueue(q.logicalId, { maxReceiveCount: q.maxReceiveCount, visibilityDelayMs: options.visibilityDelayMs ?? 200, region, accountId }));
+    }
+
+    for (const fn of wiring.functions) {
+      if (!fn.entryPoint) continue;
+      const env = resolveEnvironment(fn.environment, template, tableNames, options.parameters);
+      const saved = { ...process.env };
+      Object.assign(process.env, env, { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? fn.logicalId });
+      let handler: SqsHandler;
+      try {
+        // Module-level configuration is read at import, so each function sees its own.
+        handler = (await import(pathToFileURL(resolve(fn.entryPoint)).href)).handler as SqsHandler;
+      } finally {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        Object.assign(process.env, saved);
+      }
+      for (const source of fn.sqs) {
+        queues.get(source.queue)?.subscribe({ handler, batchSize: source.batchSize, reportBatchItemFailures: source.reportBatchItemFailures, functionName: fn.logicalId });
+      }
+    }
+
+    const stats = { eventsIn: 0, unmatched: 0, byRule: {} as Record<string, number> };
+    const publish = (event: Record<string, unknown>) => {
+      stats.eventsIn++;
+      const matchedRules: string[] = [];
+      for (const rule of wiring.rules) {
+        if (!matches(rule.pattern, event)) continue;
+        matchedRules.push(rule.logicalId);
+        stats.byRule[rule.logicalId] = (stats.byRule[rule.logicalId] ?? 0) + 1;
+        for (const queue of rule.queues) queues.get(queue)?.send(JSON.stringify(event));
+      }
+      if (matchedRules.length === 0) stats.unmatched++;
+      return { matchedRules };
+    };
+
+    const server = createServer((req, res) => void handlePutEvents(req, res, { publish, region, accountId }));
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.busPort ?? 0, '127.0.0.1', () => ok());
+    });
+    const address = server.address();
+    const busUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+    return {
+      template,
+      wiring,
+      dynamo,
+      tableNames,
+      busUrl,
+      queues,
+      publish,
+      stats,
+      waitForIdle: async (timeoutMs = 120_000) => {
+        const deadline = Date.now() + timeoutMs;
+        let quietSince = 0;
+        for (;;) {
+          const idle = [...queues.values()].every((q) => q.idle);
+          if (idle) {
+            quietSince ||= Date.now();
+            if (Date.now() - quietSince >= 50) return;
+          } else quietSince = 0;
+          if (Date.now() > deadline) throw new Error('local runtime did not settle in time');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      },
+      stop: async () => {
+        await closeServer(server);
+        await dynamo.stop();
+      },
+    };
+  } catch (error) {
+    await dynamo.stop();
+    throw error;
+  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  Resources?: string[];
+  Time?: number | string;
+  EventBusName?: string;
+}
+
+/** Answers EventBridge's PutEvents (JSON 1.1 protocol), as the SDK and the AWS CLI send it. */
+async function handlePutEvents(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: { publish: (event: Record<string, unknown>) => unknown; region: string; accountId: string },
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+    res.end(JSON.stringify(body));
+  };
+  const target = req.headers['x-amz-target'];
+  if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
+    return reply(400, { __type: 'UnknownOperationException', message: `the local bus answers AWSEvents.PutEvents only, not ${String(target)}` });
+  }
+  let input: { Entries?: PutEventsEntry[] };
+  try {
+    input = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return reply(400, { __type: 'SerializationException', message: 'body is not JSON' });
+  }
+  const entries = input.Entries ?? [];
+  if (entries.length === 0 || entries.length > 10) {
+    return reply(400, { __type: 'ValidationException', message: 'PutEvents takes 1 to 10 entries' });
+  }
+  let failed = 0;
+  const results = entries.map((entry) => {
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail ?? '');
+    } catch {
+      failed++;
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not a JSON object' };
+    }
+    if (!entry.Source || !entry.DetailType || !detail || typeof detail !== 'object') {
+      failed++;
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and a JSON object Detail are required' };
+    }
+    const id = randomUUID();
+    const time = entry.Time === undefined ? new Date() : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+    ctx.publish({
+      version: '0',
+      id,
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: ctx.accountId,
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: ctx.region,
+      resources: entry.Resources ?? [],
+      detail,
+    });
+    return { EventId: id };
+  });
+  reply(200, { FailedEntryCount: failed, Entries: results });
+}
