@@ -87,7 +87,7 @@ export class LocalQueue {
       awsRegion: this.options.region,
     }));
     let failed: Set<string>;
-    let reason = 'the function failed the whole batch';
+    let reason: string;
     try {
       const response = await consumer.handler({ Records: records }, lambdaContext(consumer.functionName));
       failed = new Set(consumer.reportBatchItemFailures ? (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier) : []);
