@@ -5,6 +5,10 @@ const HELP = `vigil: compliance findings for AWS Organizations
 Commands:
   normalize FILE   print the finding each event makes (one JSON line per event);
                    FILE holds one event, a JSON array of events, or JSON Lines
+  backfill --table NAME [--endpoint URL] FILE...
+                   replay history (trail log files with Records[], .gz or not,
+                   bare CloudTrail records, or events) through the same
+                   detections into the findings table
   local [flags]    run Vigil on this machine (what \`npm start\` runs)
   help             this text
 `;
@@ -17,6 +21,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'normalize':
         return normalizeCommand(args, out);
+      case 'backfill': {
+        const { backfillCommand } = await import('./commands/backfill.js');
+        return await backfillCommand(args, out);
+      }
       case 'local': {
         const { localCommand } = await import('./commands/local.js');
         return await localCommand(args, out);

@@ -10,8 +10,8 @@ import { LOCAL_CREDENTIALS } from '../local/dynamodb-local.js';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { UsageError } from './normalize.js';
 
-/** The demo replays the corpus events the central bus has rules for. */
-export const DEMO_FOLDERS = ['events/corpus/config', 'events/corpus/guardduty'];
+/** The demo replays every EventBridge event of the corpus (bare CloudTrail records are for backfill). */
+export const DEMO_FOLDERS = ['events/corpus/config', 'events/corpus/guardduty', 'events/corpus/securityhub', 'events/corpus/cloudtrail/eventbridge', 'events/corpus/cloudtrail/eventbridge-derived'];
 
 function filesUnder(path: string): string[] {
   if (!statSync(path).isDirectory()) return [path];
@@ -136,8 +136,17 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
   // Dead-lettered messages are accounted for; so are quarantined ones, up to the number expected.
   const unaccountedQuarantine = Math.max(0, expectedQuarantine.length - quarantined - dlq);
   summary.lost = Math.max(0, lost.length - dlq) + unaccountedQuarantine;
+  summary.ignoredReasons = topReasons(summary.ignoredReasons, 8);
   if (summary.lost > 0) summary.lostEvents = [...lost, ...(unaccountedQuarantine ? expectedQuarantine.map((e) => e.origin) : [])].slice(0, 20);
   return summary;
+}
+
+/** The most frequent reasons, the rest summed under "other reasons". */
+function topReasons(reasons: Record<string, number>, keep: number): Record<string, number> {
+  const sorted = Object.entries(reasons).sort((a, b) => b[1] - a[1]);
+  const top = Object.fromEntries(sorted.slice(0, keep));
+  const rest = sorted.slice(keep).reduce((n, [, count]) => n + count, 0);
+  return rest > 0 ? { ...top, 'other reasons': rest } : top;
 }
 
 async function countQuarantined(db: DynamoDBDocumentClient, table: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../../functions/shared/core/errors.js';
 import type { Observation } from '../../functions/shared/core/finding.js';
-import { normalizeEvent } from '../../functions/shared/core/normalizers/index.js';
-import { readEventsFile } from '../input.js';
+import { normalizeEvent, normalizeRecord, type NormalizeResult } from '../../functions/shared/core/normalizers/index.js';
+import { readEventsFileAny, type EventInput } from '../input.js';
 
 /** The printed shape of a finding: the observation, fields in a stable order. */
 export function printable(o: Observation): Record<string, unknown> {
@@ -27,23 +27,29 @@ export function printable(o: Observation): Record<string, unknown> {
   };
 }
 
+/** Normalizes one classified input: an EventBridge event, or a bare CloudTrail record. */
+export function normalizeInput(item: Extract<EventInput, { value: unknown }>): NormalizeResult {
+  return item.bare ? normalizeRecord(item.value) : normalizeEvent(item.value);
+}
+
 /**
  * `vigil normalize FILE`: one JSON line per input event (per finding, for an event
- * that carries several): the finding, `{"ignored":true,"reason"}` or `{"error"}`.
+ * that carries several; a trail log file's `Records[]` and bare CloudTrail records are
+ * read too): the finding, `{"ignored":true,"reason"}` or `{"error"}`.
  * Exit status 1 if any input was invalid.
  */
 export function normalizeCommand(args: string[], out: (line: string) => void): number {
   const file = args[0];
   if (!file) throw new UsageError('usage: vigil normalize FILE');
   let invalid = 0;
-  for (const item of readEventsFile(file)) {
+  for (const item of readEventsFileAny(file)) {
     if ('error' in item) {
       invalid++;
       out(JSON.stringify({ error: item.error, reason: 'not-json', origin: item.origin }));
       continue;
     }
     try {
-      const result = normalizeEvent(item.value);
+      const result = normalizeInput(item);
       if (result.kind === 'ignored') out(JSON.stringify({ ignored: true, reason: result.reason, origin: item.origin }));
       else for (const observation of result.observations) out(JSON.stringify(printable(observation)));
     } catch (error) {

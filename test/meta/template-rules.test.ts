@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTemplate, type CfnTemplate } from '../../cli/local/template.js';
+import { CATALOGUE } from '../../functions/shared/core/detections/catalogue/index.js';
+import { normalizeEvent } from '../../functions/shared/core/normalizers/index.js';
 import { corpusEvents, type CorpusEvent } from '../support/events.js';
 import {
   checkBusPolicies,
@@ -14,6 +16,19 @@ type Event = Record<string, unknown>;
 const is = (source: string, detailType: string) => (e: Event) => e.source === source && e['detail-type'] === detailType;
 const isConfigComplianceChange = is('aws.config', 'Config Rules Compliance Change');
 const isGuardDutyFinding = is('aws.guardduty', 'GuardDuty Finding');
+const isSecurityHubImport = is('aws.securityhub', 'Security Hub Findings - Imported');
+const CLOUDTRAIL_TYPES = ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'];
+const catalogueCalls = new Set(CATALOGUE.flatMap((d) => d.match.flatMap((c) => (c.eventName ?? []).map((name) => name))));
+const catalogueSources = new Set(CATALOGUE.flatMap((d) => d.match.flatMap((c) => c.eventSource ?? [])));
+/**
+ * What the CloudTrail rule must let through, derived from the detection catalogue (not
+ * the template): a call some detection names, or anything root did.
+ */
+const isCloudTrailDetectable = (e: Event) => {
+  const detail = (e.detail ?? {}) as { eventName?: string; eventSource?: string; userIdentity?: { type?: string } };
+  if (!String(e.source).startsWith('aws.') || !CLOUDTRAIL_TYPES.includes(String(e['detail-type']))) return false;
+  return (catalogueCalls.has(String(detail.eventName)) && catalogueSources.has(String(detail.eventSource))) || detail.userIdentity?.type === 'Root';
+};
 
 /**
  * What each rule is meant to receive. Adding a rule to a template means adding its
@@ -23,10 +38,14 @@ const isGuardDutyFinding = is('aws.guardduty', 'GuardDuty Finding');
 const CENTRAL_RULES: RuleExpectations = {
   ConfigComplianceRule: isConfigComplianceChange,
   GuardDutyFindingRule: isGuardDutyFinding,
+  CloudTrailDetectionsRule: isCloudTrailDetectable,
+  SecurityHubFindingsRule: isSecurityHubImport,
 };
 const FORWARDER_RULES: RuleExpectations = {
   ConfigComplianceForwardRule: isConfigComplianceChange,
   GuardDutyFindingForwardRule: isGuardDutyFinding,
+  CloudTrailDetectionsForwardRule: isCloudTrailDetectable,
+  SecurityHubFindingsForwardRule: isSecurityHubImport,
 };
 
 const TEMPLATES = [
@@ -88,6 +107,12 @@ describe.each(TEMPLATES)('meta: event rules of $file', ({ file, expectations, co
 
   it('has rules as narrow as the detections need', () => {
     expect(checkRuleNarrowness(template, allEvents)).toEqual([]);
+  });
+
+  it('lets through every CloudTrail event a detection turns into a finding', () => {
+    const detected = corpus.cloudtrail.filter((e) => normalizeEvent(e.event).kind === 'findings');
+    expect(detected.length).toBeGreaterThan(50);
+    for (const { origin, event } of detected) expect(matchingRules(template, event).length, origin).toBe(1);
   });
 
   it('admits only the organization to its event buses', () => {

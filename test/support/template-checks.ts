@@ -140,6 +140,21 @@ const PROBE_DETAIL_TYPE = 'Vigil Narrowness Probe';
  * ({@link FOREIGN_EVENTS}), and no rule still matches one of its own events once that
  * event's source or detail-type is changed.
  */
+const CLOUDTRAIL_DETAIL_TYPES = new Set(['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail']);
+
+/**
+ * CloudTrail events carry the calling service's source (aws.iam, aws.s3, ...), so a rule
+ * for them may admit any `aws.` source, and only that: only AWS publishes aws.* sources.
+ */
+function isAwsPrefixForCloudTrail(source: unknown, detailType: unknown): boolean {
+  return (
+    JSON.stringify(source) === JSON.stringify([{ prefix: 'aws.' }]) &&
+    Array.isArray(detailType) &&
+    detailType.length > 0 &&
+    detailType.every((t) => typeof t === 'string' && CLOUDTRAIL_DETAIL_TYPES.has(t))
+  );
+}
+
 export function checkRuleNarrowness(template: CfnTemplate, events: CorpusEvent[], foreign: readonly CorpusEvent[] = FOREIGN_EVENTS): string[] {
   const problems: string[] = [];
   for (const rule of compiledRules(template)) {
@@ -152,6 +167,7 @@ export function checkRuleNarrowness(template: CfnTemplate, events: CorpusEvent[]
       for (const field of ['source', 'detail-type']) {
         const values = alternative[field];
         if (values === undefined) problems.push(`${id}: pattern has no "${field}" constraint`);
+        else if (field === 'source' && isAwsPrefixForCloudTrail(values, alternative['detail-type'])) continue;
         else if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) {
           problems.push(`${id}: "${field}" must list exact values, not ${JSON.stringify(values)}`);
         }

@@ -130,4 +130,20 @@ describe('lifecycle: fold', () => {
     expect(fold(state, observation({ observedAt: at(4) }), small)).toEqual({ kind: 'noop', reason: 'duplicate' });
     expect(fold(state, observation({ observedAt: at(0) }), small)).toEqual({ kind: 'noop', reason: 'late-beyond-window' });
   });
+
+  it('merges repeats within the merge window and reopens after a longer quiet (CloudTrail detections)', () => {
+    const day = 86_400_000;
+    const created = fold(undefined, observation({ source: 'aws.cloudtrail', mergeWindowMs: day }), options);
+    if (created.kind !== 'create') throw new Error('expected create');
+    const notified: FindingState = { ...created.next, status: 'NOTIFIED' };
+    const within = fold(notified, observation({ source: 'aws.cloudtrail', mergeWindowMs: day, observedAt: at(20) }), options);
+    expect(within.kind).toBe('touch');
+    if (within.kind !== 'touch') return;
+    expect(within.next).toMatchObject({ status: 'NOTIFIED', count: 2 });
+    const after = fold(within.next, observation({ source: 'aws.cloudtrail', mergeWindowMs: day, observedAt: at(20 + 25) }), options);
+    expect(after.kind).toBe('change');
+    if (after.kind !== 'change') return;
+    expect(after.next).toMatchObject({ status: 'OPEN', transition: 'REOPENED', count: 3 });
+    expect(after.history).toMatchObject({ kind: 'reopened', changes: ['recurred after the merge window'] });
+  });
 });

@@ -23,6 +23,20 @@ export type Status = (typeof STATUSES)[number];
 /** The sources Vigil understands, by EventBridge `source`. */
 export type FindingSource = 'aws.config' | 'aws.guardduty' | 'aws.cloudtrail' | 'aws.securityhub';
 
+/**
+ * When several sources report one problem (a Security Hub control and the Config rule
+ * behind it; a GuardDuty finding and its Security Hub copy), the finding's `source` is
+ * the first of them in this order, whatever order they arrived in: the service that
+ * detected the problem before the one that aggregated it.
+ */
+export const SOURCE_PRIORITY: readonly FindingSource[] = ['aws.config', 'aws.guardduty', 'aws.cloudtrail', 'aws.securityhub'];
+
+/** Merges a source into a finding's sources, in priority order. */
+export function mergeSources(sources: readonly FindingSource[], source: FindingSource): FindingSource[] {
+  const all = new Set([...sources, source]);
+  return SOURCE_PRIORITY.filter((s) => all.has(s));
+}
+
 export interface ResourceRef {
   /** AWS resource type as the source names it, e.g. `AWS::Logs::LogGroup` or `Instance`. */
   type: string;
@@ -66,6 +80,13 @@ export interface Observation {
    * resolution of something never seen open). Defaults to true.
    */
   createIfMissing?: boolean;
+  /**
+   * Merge window (StreamAlert's merge keys): repeats within this time of the last
+   * occurrence raise the count of one finding; a repeat after a longer quiet reopens it,
+   * so the owner hears of it again. Unset: repeats always merge (sources that resolve
+   * their own findings).
+   */
+  mergeWindowMs?: number;
   /** True for AWS-generated sample findings. */
   sample?: boolean;
 }

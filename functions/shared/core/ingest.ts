@@ -1,7 +1,7 @@
 import { ConcurrentUpdateError, InvalidEventError } from './errors.js';
 import type { Observation } from './finding.js';
 import { DEFAULT_FOLD_OPTIONS, fold, type Decision, type FoldOptions, type Ownership, type Transition } from './lifecycle.js';
-import { normalizeEvent } from './normalizers/index.js';
+import { normalizeEvent, type NormalizeResult } from './normalizers/index.js';
 import type { FindingStore } from './ports.js';
 
 export interface IngestDeps {
@@ -34,7 +34,14 @@ const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
  * other error is transient and the caller lets the message be retried.
  */
 export async function ingestEvent(event: unknown, deps: IngestDeps): Promise<IngestOutcome> {
-  const result = normalizeEvent(event);
+  return ingestNormalized(normalizeEvent(event), deps);
+}
+
+/**
+ * Ingests what a normalizer made of one input (an EventBridge event, or a bare
+ * CloudTrail record replayed by a backfill). Same checks and writes as {@link ingestEvent}.
+ */
+export async function ingestNormalized(result: NormalizeResult, deps: IngestDeps): Promise<IngestOutcome> {
   if (result.kind === 'ignored') return result;
   const now = (deps.now ?? (() => new Date()))().getTime();
   for (const observation of result.observations) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { severityRank, type FindingSource, type Observation, type Severity, type SourceStatus, type Status } from './finding.js';
+import { mergeSources, severityRank, type FindingSource, type Observation, type Severity, type SourceStatus, type Status } from './finding.js';
 
 /** Who owns a finding and how that was decided (see routing). */
 export interface Ownership {
@@ -16,7 +16,10 @@ export type Transition = 'OPENED' | 'RESOLVED' | 'REOPENED' | 'ESCALATED' | 'DEE
  */
 export interface FindingState {
   id: string;
+  /** The primary source: the first of `sources` in {@link SOURCE_PRIORITY} order. */
   source: FindingSource;
+  /** Every source that has reported this finding. */
+  sources: FindingSource[];
   rule: string;
   accountId: string;
   region: string;
@@ -154,6 +157,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
     const next: FindingState = {
       id: obs.id,
       source: obs.source,
+      sources: [obs.source],
       rule: obs.rule,
       accountId: obs.accountId,
       region: obs.region,
@@ -186,8 +190,11 @@ export function fold(current: FindingState | undefined, obs: Observation, option
 
   if (current.recent.includes(key)) return { kind: 'noop', reason: 'duplicate' };
 
+  const sources = mergeSources(current.sources ?? [current.source], obs.source);
   const base: FindingState = {
     ...current,
+    sources,
+    source: sources[0]!,
     firstSeen: minIso(current.firstSeen, obs.firstSeenAt ?? obs.observedAt),
     count: obs.sourceCount !== undefined ? Math.max(current.count, obs.sourceCount) : current.count + 1,
     recent: insertKey(current.recent, key, options.recentWindow),
@@ -224,12 +231,17 @@ export function fold(current: FindingState | undefined, obs: Observation, option
   } else if (obs.status === 'OPEN' && current.status === 'RESOLVED') {
     status = 'OPEN';
     transition = 'REOPENED';
+  } else if (obs.status === 'OPEN' && obs.mergeWindowMs !== undefined && Date.parse(obs.observedAt) - Date.parse(current.lastSeen) > obs.mergeWindowMs) {
+    // Quiet for longer than the merge window: a new occurrence, not a repeat.
+    status = 'OPEN';
+    transition = 'REOPENED';
   }
   const severityDelta = severityRank(obs.severity) - severityRank(current.severity);
   if (!transition && severityDelta > 0 && status !== 'RESOLVED') transition = 'ESCALATED';
   if (!transition && severityDelta < 0 && status !== 'RESOLVED') transition = 'DEESCALATED';
 
   const changes: string[] = [];
+  if (transition === 'REOPENED' && current.status !== 'RESOLVED') changes.push('recurred after the merge window');
   if (obs.title !== current.title) changes.push('title');
   if (severityDelta !== 0) changes.push('severity');
   if (obs.resource.type !== current.resourceType || obs.resource.id !== current.resourceId) changes.push('resource');

@@ -1,20 +1,46 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../errors.js';
+import { cloudTrailApiCall, cloudTrailConsoleSignIn } from './cloudtrail.js';
 import { configComplianceChange } from './config.js';
 import { EventEnvelopeSchema, type EventEnvelope } from './envelope.js';
 import { guardDutyFinding } from './guardduty.js';
+import { securityHubCustomAction, securityHubImported, securityHubInsightResults } from './securityhub.js';
 import type { Normalizer, NormalizeResult } from './types.js';
 
 export type { NormalizeResult, Normalizer } from './types.js';
 export type { EventEnvelope } from './envelope.js';
+/**
+ * Bare CloudTrail records, as a trail writes them to S3 (no EventBridge envelope):
+ * `normalizeRecord(record, origin?)` for one record, `normalizeRecords({Records}, origin?)`
+ * for a log file (one result per record). A record gives the same observations bare as
+ * inside its "AWS API Call via CloudTrail" envelope, except `eventId` (`origin.id`).
+ */
+export { normalizeBareRecord as normalizeRecord, normalizeLogFile as normalizeRecords, type RecordOrigin } from './cloudtrail.js';
 
-/** Every source Vigil normalizes, keyed by EventBridge `source` and `detail-type`. */
-export const NORMALIZERS: readonly Normalizer[] = [configComplianceChange, guardDutyFinding];
+/**
+ * Every source Vigil normalizes, keyed by EventBridge `source` and `detail-type`. An entry
+ * with `source: '*'` answers for its detail-type from any source (CloudTrail events carry
+ * the calling service's source); an exact entry wins over it.
+ */
+export const NORMALIZERS: readonly Normalizer[] = [
+  configComplianceChange,
+  guardDutyFinding,
+  cloudTrailApiCall,
+  cloudTrailConsoleSignIn,
+  securityHubImported,
+  securityHubCustomAction,
+  securityHubInsightResults,
+];
 
 const registry = new Map(NORMALIZERS.map((n) => [registryKey(n.source, n.detailType), n]));
 
 function registryKey(source: string, detailType: string): string {
   return `${source}\u0000${detailType}`;
+}
+
+/** The entry for an event: exact `source` + `detail-type`, else the any-source (`'*'`) entry. */
+export function normalizerFor(source: string, detailType: string): Normalizer | undefined {
+  return registry.get(registryKey(source, detailType)) ?? registry.get(registryKey('*', detailType));
 }
 
 /** Names the first few schema problems in words a person can act on. */
@@ -35,7 +61,7 @@ export function normalizeEvent(input: unknown): NormalizeResult {
     throw new InvalidEventError('not-an-event', describeZodError(envelope.error, ''));
   }
   const event: EventEnvelope = envelope.data;
-  const normalizer = registry.get(registryKey(event.source, event['detail-type']));
+  const normalizer = normalizerFor(event.source, event['detail-type']);
   if (!normalizer) {
     throw new InvalidEventError('unknown-event-type', `no normalizer for source ${event.source} and detail-type "${event['detail-type']}"`);
   }
