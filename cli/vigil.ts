@@ -9,6 +9,11 @@ Commands:
                    replay history (trail log files with Records[], .gz or not,
                    bare CloudTrail records, or events) through the same
                    detections into the findings table
+  route FILE [--org FILE] [--config FILE] [--role ARN]
+                   each finding's id, owning team and how it was routed, with the
+                   directory from a file (--org) or from AWS Organizations
+  suppressions --dry-run FILE [--org FILE] [--config FILE]
+                   which findings the configuration's suppression rules would hide
   local [flags]    run Vigil on this machine (what \`npm start\` runs)
   help             this text
 `;
@@ -24,6 +29,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'backfill': {
         const { backfillCommand } = await import('./commands/backfill.js');
         return await backfillCommand(args, out);
+      }
+      case 'route': {
+        const { routeCommand } = await import('./commands/route.js');
+        return await routeCommand(args, out);
+      }
+      case 'suppressions': {
+        const { suppressionsCommand } = await import('./commands/route.js');
+        return await suppressionsCommand(args, out);
       }
       case 'local': {
         const { localCommand } = await import('./commands/local.js');

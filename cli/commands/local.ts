@@ -31,6 +31,7 @@ export interface ReplaySummary {
   /** Lines of the input that are not JSON: a bus refuses them, so they never entered Vigil. */
   rejected: number;
   quarantined: number;
+  quarantineReasons: Record<string, number>;
   dlq: number;
   lost: number;
   lostEvents?: string[];
@@ -38,6 +39,8 @@ export interface ReplaySummary {
 
 interface Expectation {
   origin: string;
+  /** The queue messages that carried the event to the functions. */
+  messageIds?: string[];
   kind: 'finding' | 'ignored' | 'quarantine' | 'unmatched' | 'rejected';
   ids: string[];
   reason?: string;
@@ -53,9 +56,6 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
   const expectations: Expectation[] = [];
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
   const table = runtime.tableNames.FindingsTable!;
-  // A persisted table (--data) may hold earlier runs' quarantine: count this replay's only.
-  const quarantinedBefore = await countQuarantined(db, table);
-  const dlqBefore = [...runtime.queues.values()].reduce((n, q) => n + q.deadLetters.length, 0);
   for (const path of paths.flatMap(filesUnder)) {
     for (const item of readEventsFile(path)) {
       if ('error' in item) {
@@ -63,24 +63,25 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
         continue;
       }
       const event = item.value as Record<string, unknown>;
-      const { matchedRules } = runtime.publish(event);
+      const { matchedRules, messageIds } = runtime.publish(event);
       if (matchedRules.length === 0) {
         expectations.push({ origin: item.origin, kind: 'unmatched', ids: [], reason: 'no rule on the central bus matches it', optionalIds: new Set() });
         continue;
       }
       try {
         const result = normalizeEvent(event);
-        if (result.kind === 'ignored') expectations.push({ origin: item.origin, kind: 'ignored', ids: [], reason: result.reason, optionalIds: new Set() });
+        if (result.kind === 'ignored') expectations.push({ origin: item.origin, messageIds, kind: 'ignored', ids: [], reason: result.reason, optionalIds: new Set() });
         else
           expectations.push({
             origin: item.origin,
+            messageIds,
             kind: 'finding',
             ids: result.observations.map((o) => o.id),
             optionalIds: new Set(result.observations.filter((o) => o.createIfMissing === false).map((o) => o.id)),
           });
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;
-        expectations.push({ origin: item.origin, kind: 'quarantine', ids: [], reason: error.reason, optionalIds: new Set() });
+        expectations.push({ origin: item.origin, messageIds, kind: 'quarantine', ids: [], reason: error.reason, optionalIds: new Set() });
       }
     }
   }
@@ -97,8 +98,8 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
       request = out.UnprocessedKeys as typeof request;
     }
   }
-  const quarantined = (await countQuarantined(db, table)) - quarantinedBefore;
-  const dlq = [...runtime.queues.values()].reduce((n, q) => n + q.deadLetters.length, 0) - dlqBefore;
+  const quarantinedIds = await quarantinedMessageIds(db, table);
+  const deadLettered = new Set([...runtime.queues.values()].flatMap((q) => q.deadLetters.slice(0).map((d) => d.messageId)));
 
   const summary: ReplaySummary = {
     events: expectations.length,
@@ -107,9 +108,10 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
     ignored: 0,
     ignoredReasons: {},
     unmatched: 0,
-    rejected: expectations.filter((e) => e.kind === 'rejected').length,
-    quarantined,
-    dlq,
+    rejected: 0,
+    quarantined: 0,
+    quarantineReasons: {},
+    dlq: 0,
     lost: 0,
   };
   for (const item of found.values()) {
@@ -118,26 +120,34 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
     summary.findings.byStatus[status] = (summary.findings.byStatus[status] ?? 0) + 1;
     summary.findings.byTeam[team] = (summary.findings.byTeam[team] ?? 0) + 1;
   }
-  const expectedQuarantine = expectations.filter((e) => e.kind === 'quarantine');
   const lost: string[] = [];
+  const count = (bucket: Record<string, number>, reason: string) => (bucket[reason] = (bucket[reason] ?? 0) + 1);
+  // Every event ends in exactly one place, by what the functions did with its message.
   for (const e of expectations) {
-    if (e.kind === 'ignored' || e.kind === 'unmatched') {
-      summary[e.kind === 'ignored' ? 'ignored' : 'unmatched']++;
-      summary.ignoredReasons[e.reason!] = (summary.ignoredReasons[e.reason!] ?? 0) + 1;
+    const quarantine = e.messageIds?.map((id) => quarantinedIds.get(id)).find(Boolean);
+    if (e.kind === 'rejected') summary.rejected++;
+    else if (e.kind === 'unmatched') {
+      summary.unmatched++;
+      count(summary.ignoredReasons, e.reason!);
+    } else if (quarantine) {
+      summary.quarantined++;
+      count(summary.quarantineReasons, quarantine);
+    } else if (e.messageIds?.some((id) => deadLettered.has(id))) summary.dlq++;
+    else if (e.kind === 'ignored') {
+      summary.ignored++;
+      count(summary.ignoredReasons, e.reason!);
     } else if (e.kind === 'finding') {
       const missing = e.ids.filter((id) => !found.has(id) && !e.optionalIds.has(id));
       if (missing.length > 0) lost.push(e.origin);
       else if (e.ids.every((id) => !found.has(id))) {
         summary.ignored++;
-        summary.ignoredReasons['resolution of a finding never seen open'] = (summary.ignoredReasons['resolution of a finding never seen open'] ?? 0) + 1;
+        count(summary.ignoredReasons, 'resolution of a finding never seen open');
       }
-    }
+    } else lost.push(e.origin); // expected in quarantine, found nowhere
   }
-  // Dead-lettered messages are accounted for; so are quarantined ones, up to the number expected.
-  const unaccountedQuarantine = Math.max(0, expectedQuarantine.length - quarantined - dlq);
-  summary.lost = Math.max(0, lost.length - dlq) + unaccountedQuarantine;
+  summary.lost = lost.length;
+  if (summary.lost > 0) summary.lostEvents = lost.slice(0, 20);
   summary.ignoredReasons = topReasons(summary.ignoredReasons, 8);
-  if (summary.lost > 0) summary.lostEvents = [...lost, ...(unaccountedQuarantine ? expectedQuarantine.map((e) => e.origin) : [])].slice(0, 20);
   return summary;
 }
 
@@ -149,18 +159,21 @@ function topReasons(reasons: Record<string, number>, keep: number): Record<strin
   return rest > 0 ? { ...top, 'other reasons': rest } : top;
 }
 
-async function countQuarantined(db: DynamoDBDocumentClient, table: string): Promise<number> {
+/** This day's quarantine, by the SQS message that carried each input: message id → reason. */
+async function quarantinedMessageIds(db: DynamoDBDocumentClient, table: string): Promise<Map<string, string>> {
   const day = new Date().toISOString().slice(0, 10);
-  let count = 0;
+  const byMessage = new Map<string, string>();
   for (let shard = 0; shard < 8; shard++) {
     let start: Record<string, unknown> | undefined;
     do {
-      const out = await db.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `Q#${day}#${shard}` }, Select: 'COUNT', ExclusiveStartKey: start }));
-      count += out.Count ?? 0;
+      const out = await db.send(
+        new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `Q#${day}#${shard}` }, ProjectionExpression: 'origin, reason', ExclusiveStartKey: start }),
+      );
+      for (const item of out.Items ?? []) byMessage.set(String(item.origin).replace(/^sqs:/, ''), String(item.reason));
       start = out.LastEvaluatedKey;
     } while (start);
   }
-  return count;
+  return byMessage;
 }
 
 /** `vigil local` (what `npm start` runs). */
@@ -175,11 +188,13 @@ export async function localCommand(args: string[], out: (line: string) => void):
         once: { type: 'boolean', default: false },
         data: { type: 'string' },
         region: { type: 'string' },
+        org: { type: 'string' },
+        config: { type: 'string' },
       },
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--data DIR] [--bus-port N] [--region R]`);
+    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--org FILE] [--config FILE] [--data DIR] [--bus-port N] [--region R]`);
   }
   const flags = parsed.values;
   if (flags.data) mkdirSync(flags.data, { recursive: true });
@@ -187,12 +202,15 @@ export async function localCommand(args: string[], out: (line: string) => void):
     ...(flags['bus-port'] ? { busPort: Number(flags['bus-port']) } : {}),
     ...(flags.data ? { dataDir: flags.data } : {}),
     ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.org ? { orgFile: flags.org } : {}),
+    ...(flags.config ? { configFile: flags.config } : {}),
   });
   const stop = async () => {
     await runtime.stop();
   };
   try {
     out(`dynamodb  ${runtime.dynamo.endpoint}  (tables: ${Object.values(runtime.tableNames).join(', ')})`);
+    out(`directory ${flags.org ?? 'config/demo-organization.yaml'} (${runtime.directorySync.added.length + runtime.directorySync.changed.length + runtime.directorySync.unchanged} accounts), configuration ${flags.config ?? 'config/vigil.yaml'}`);
     out(`bus       ${runtime.busUrl}  (EventBridge PutEvents; rules: ${runtime.wiring.rules.map((r) => r.logicalId).join(', ')})`);
     const summary = await replay(runtime, flags.events ? [flags.events] : DEMO_FOLDERS);
     if (flags.once) {

@@ -3,6 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { loadDirectoryFile } from '../../functions/shared/adapters/config-file.js';
+import { DynamoDirectoryStore, type DirectorySyncSummary } from '../../functions/shared/adapters/directory-store.js';
 import { matches } from '../../functions/shared/event-pattern/index.js';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { LocalQueue, type SqsHandler } from './queues.js';
@@ -20,6 +23,10 @@ export interface LocalRuntimeOptions {
   parameters?: Record<string, string>;
   /** Redelivery delay of a failed message (SQS's visibility timeout, shortened). */
   visibilityDelayMs?: number;
+  /** The organization directory file (accounts, OUs, tags) synced into the table at start, as the directory sync would. */
+  orgFile?: string;
+  /** The configuration file the functions read (config/vigil.yaml). */
+  configFile?: string;
 }
 
 export interface LocalRuntime {
@@ -30,8 +37,10 @@ export interface LocalRuntime {
   busUrl: string;
   queues: Map<string, LocalQueue>;
   /** Puts a complete EventBridge event on the central bus, as a member account's forwarder does. */
-  publish(event: Record<string, unknown>): { matchedRules: string[] };
+  publish(event: Record<string, unknown>): { matchedRules: string[]; messageIds: string[] };
   stats: { eventsIn: number; unmatched: number; byRule: Record<string, number> };
+  /** What syncing the directory file into the table did. */
+  directorySync: DirectorySyncSummary;
   /** Resolves once every queue is drained and nothing waits for redelivery. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -46,7 +55,8 @@ function localBaseEnvironment(endpoint: string, region: string): Record<string, 
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Quiet by default: the summary says what happened; POWERTOOLS_LOG_LEVEL=INFO shows each event.
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
@@ -71,7 +81,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     client.destroy();
 
     const base = localBaseEnvironment(dynamo.endpoint, region);
+    base.VIGIL_CONFIG_FILE = options.configFile ?? 'config/vigil.yaml';
     Object.assign(process.env, base);
+
+    // The directory the functions route by: a file standing in for AWS Organizations.
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const directory = await loadDirectoryFile(options.orgFile ?? 'config/demo-organization.yaml');
+    const directorySync = await new DynamoDirectoryStore({ tableName: tableNames.FindingsTable!, client: documentClient }).sync(await directory.listAccounts());
 
     const queues = new Map<string, LocalQueue>();
     for (const q of wiring.queues) {
@@ -100,14 +118,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const publish = (event: Record<string, unknown>) => {
       stats.eventsIn++;
       const matchedRules: string[] = [];
+      const messageIds: string[] = [];
       for (const rule of wiring.rules) {
         if (!matches(rule.pattern, event)) continue;
         matchedRules.push(rule.logicalId);
         stats.byRule[rule.logicalId] = (stats.byRule[rule.logicalId] ?? 0) + 1;
-        for (const queue of rule.queues) queues.get(queue)?.send(JSON.stringify(event));
+        for (const queue of rule.queues) {
+          const id = queues.get(queue)?.send(JSON.stringify(event));
+          if (id) messageIds.push(id);
+        }
       }
       if (matchedRules.length === 0) stats.unmatched++;
-      return { matchedRules };
+      return { matchedRules, messageIds };
     };
 
     const server = createServer((req, res) => void handlePutEvents(req, res, { publish, region, accountId }));
@@ -127,6 +149,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queues,
       publish,
       stats,
+      directorySync,
       waitForIdle: async (timeoutMs = 120_000) => {
         const deadline = Date.now() + timeoutMs;
         let quietSince = 0;

@@ -4,25 +4,38 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CachedDirectory } from '../shared/adapters/cached-directory.js';
+import { dynamoDirectorySource } from '../shared/adapters/directory-reader.js';
 import { createDocumentClient, DynamoFindingStore } from '../shared/adapters/dynamodb-finding-store.js';
+import { createIngestRouter } from '../shared/core/routing/resolve.js';
+import { loadRuntimeConfig } from '../shared/runtime/config.js';
 import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
 import { numberEnv, requireEnv } from '../shared/runtime/env.js';
 import { createRecordProcessor } from './record-processor.js';
 
+const tableName = requireEnv('TABLE_NAME');
+const config = loadRuntimeConfig();
 const documentClient = createDocumentClient();
 tracer.captureAWSv3Client(documentClient);
 const store = new DynamoFindingStore({
-  tableName: requireEnv('TABLE_NAME'),
+  tableName,
   client: documentClient,
   historyTtlDays: numberEnv('HISTORY_TTL_DAYS', 400),
   quarantineTtlDays: numberEnv('QUARANTINE_TTL_DAYS', 30),
 });
-const defaultTeam = process.env.DEFAULT_TEAM || 'security';
+// The directory synced from AWS Organizations, read through a cache: a warm container
+// routes without a network call.
+const directory = new CachedDirectory(dynamoDirectorySource(documentClient, tableName), {
+  ttlMs: numberEnv('DIRECTORY_CACHE_SECONDS', 300) * 1000,
+});
 
 const processRecord = createRecordProcessor({
   store,
   quarantine: store,
-  route: () => ({ team: defaultTeam, routedBy: 'default' }),
+  route: createIngestRouter(config, directory, {
+    onEmptyDirectory: () => metrics.addMetric('DirectoryEmpty', MetricUnit.Count, 1),
+  }),
   foldOptions: { indexRefreshMs: numberEnv('INDEX_REFRESH_HOURS', 24) * 3_600_000 },
   logger,
   metrics,

@@ -77,8 +77,13 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       if (Number.isFinite(lagMs) && lagMs >= 0) metrics.addMetric('IngestLag', MetricUnit.Milliseconds, lagMs);
       for (const finding of outcome.findings) {
         metrics.addMetric(`Findings${finding.decision[0]!.toUpperCase()}${finding.decision.slice(1)}`, MetricUnit.Count, 1);
+        if (finding.unconfigured && finding.decision !== 'noop') {
+          const metric = metrics.singleMetric();
+          metric.addDimension('team', finding.team);
+          metric.addMetric('UnconfiguredTeamFindings', MetricUnit.Count, 1);
+        }
         if (finding.transition) {
-          logger.info('finding transition', { findingId: finding.id, transition: finding.transition, source: hints.source, accountId: hints.accountId, decision: finding.decision });
+          logger.info('finding transition', { findingId: finding.id, transition: finding.transition, team: finding.team, source: hints.source, accountId: hints.accountId, decision: finding.decision });
         }
       }
     } catch (error) {

@@ -162,4 +162,31 @@ describe('ingest handler on DynamoDB Local', () => {
     const items = await tableState(db, tableName);
     expect(items.filter((i) => i.sk === 'F')).toHaveLength(3);
   });
+
+  it('routes by the directory and quarantines an account outside the organization', async () => {
+    // Prepare: a directory in the table, as the directory sync writes it
+    const { DynamoDirectoryStore } = await import('../../functions/shared/adapters/directory-store.js');
+    await new DynamoDirectoryStore({ tableName, client: db }).sync([
+      { id: '111111111111', name: 'payments-prod', email: 'aws+payments@example.com', status: 'ACTIVE', ouPath: '/Root/Workloads/Payments', tags: { 'owner-team': 'payments' } },
+      { id: '883606788610', name: 'data-lake', email: 'aws+data@example.com', status: 'ACTIVE', ouPath: '/Root/Workloads/Data', tags: {} },
+    ]);
+    handler = await loadHandler(tableName);
+    const tagged = loadEvent('corpus/guardduty/eventbridge-derived/sekoia-intake-formats__event_instance_portprobe__Recon_EC2_PortProbeUnprotectedPort.json');
+    const byOu = loadEvent('corpus/guardduty/eventbridge/cloud-custodian__ec2-duty-event.json');
+    const outsider = loadEvent('corpus/config/eventbridge/nzism-remediation-lab__poc_queue_sample.json');
+    const records = [sqsRecord(tagged), sqsRecord(byOu), sqsRecord(outsider)];
+    // Act
+    const response = await handler({ Records: records }, lambdaContext());
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const items = await tableState(db, tableName);
+    const findings = items.filter((i) => i.sk === 'F');
+    expect(findings.map((f) => [f.accountId, f.team, f.routedBy]).sort()).toEqual([
+      ['111111111111', 'payments', 'account-tag:owner-team'],
+      ['883606788610', 'data', 'ou:/Root/Workloads/Data'],
+    ]);
+    const quarantined = items.filter((i) => String(i.pk).startsWith('Q#'));
+    expect(quarantined).toHaveLength(1);
+    expect(quarantined[0]).toMatchObject({ reason: 'account-not-in-organization', origin: `sqs:${records[2]!.messageId}`, detail: "account 746869318262 is not in the organization's directory" });
+  });
 });

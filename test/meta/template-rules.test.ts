@@ -16,6 +16,8 @@ type Event = Record<string, unknown>;
 const is = (source: string, detailType: string) => (e: Event) => e.source === source && e['detail-type'] === detailType;
 const isConfigComplianceChange = is('aws.config', 'Config Rules Compliance Change');
 const isGuardDutyFinding = is('aws.guardduty', 'GuardDuty Finding');
+/** Calls that change who is in the organization, where, or with which tags. */
+const ORGANIZATION_CHANGES = new Set(['CreateAccount', 'CreateGovCloudAccount', 'InviteAccountToOrganization', 'AcceptHandshake', 'MoveAccount', 'RemoveAccountFromOrganization', 'CloseAccount', 'TagResource', 'UntagResource', 'CreateOrganizationalUnit', 'UpdateOrganizationalUnit', 'DeleteOrganizationalUnit']);
 const isSecurityHubImport = is('aws.securityhub', 'Security Hub Findings - Imported');
 const CLOUDTRAIL_TYPES = ['AWS API Call via CloudTrail', 'AWS Console Sign In via CloudTrail'];
 const catalogueCalls = new Set(CATALOGUE.flatMap((d) => d.match.flatMap((c) => (c.eventName ?? []).map((name) => name))));
@@ -40,6 +42,7 @@ const CENTRAL_RULES: RuleExpectations = {
   GuardDutyFindingRule: isGuardDutyFinding,
   CloudTrailDetectionsRule: isCloudTrailDetectable,
   SecurityHubFindingsRule: isSecurityHubImport,
+  OrganizationsChangeRule: (e: Event) => e.source === 'aws.organizations' && e['detail-type'] === 'AWS API Call via CloudTrail' && ORGANIZATION_CHANGES.has(String((e.detail as { eventName?: string })?.eventName)),
 };
 const FORWARDER_RULES: RuleExpectations = {
   ConfigComplianceForwardRule: isConfigComplianceChange,

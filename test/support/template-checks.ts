@@ -282,6 +282,12 @@ export interface SdkCommand {
   resource: string;
   /** For TransactWriteItems: the kinds of items the code puts in a transaction. */
   transactItems?: TransactItem[];
+  /**
+   * The command is sent with the credentials of a role this function assumes (a template
+   * parameter naming a role in another account): the function itself needs only
+   * `sts:AssumeRole` on it; `resource` is then that parameter.
+   */
+  viaRole?: boolean;
 }
 
 /**
@@ -295,6 +301,19 @@ export const FUNCTION_COMMANDS: Readonly<Record<string, readonly SdkCommand[]>> 
     { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
     { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
     { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put'] },
+    // functions/shared/adapters/directory-reader.ts: the directory partition
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+  ],
+  // functions/shared/adapters/directory-store.ts and organizations-directory.ts
+  DirectoryFunction: [
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'BatchWriteItem', resource: 'FindingsTable' },
+    // Organizations is read as the management-account reader role (its own template grants these).
+    { service: 'organizations', operation: 'ListRoots', resource: 'ManagementAccountRoleArn', viaRole: true },
+    { service: 'organizations', operation: 'ListOrganizationalUnitsForParent', resource: 'ManagementAccountRoleArn', viaRole: true },
+    { service: 'organizations', operation: 'ListAccountsForParent', resource: 'ManagementAccountRoleArn', viaRole: true },
+    { service: 'organizations', operation: 'ListTagsForResource', resource: 'ManagementAccountRoleArn', viaRole: true },
   ],
 };
 
@@ -403,8 +422,17 @@ function statementGrants(statements: unknown, label: string): Grant[] {
     effect: s.Effect === 'Deny' ? 'Deny' : 'Allow',
     label: `${label} statement ${s.Sid ?? `#${i}`}`,
     actions: asList(s.Action as string | string[]).map(String),
-    resources: asList(s.Resource as unknown).map((r) => resolveResource(r)),
+    resources: asList(s.Resource as unknown).flatMap((r) => conditionalBranches(r).map((b) => resolveResource(b))),
   }));
+}
+
+/** `!If [cond, a, b]` may be either branch: both are granted, as far as a check can know. */
+function conditionalBranches(value: unknown): unknown[] {
+  if (isObject(value) && Array.isArray(value['Fn::If'])) {
+    const [, whenTrue, whenFalse] = value['Fn::If'] as unknown[];
+    return [...conditionalBranches(whenTrue), ...conditionalBranches(whenFalse)].filter((v) => !(isObject(v) && v.Ref === 'AWS::NoValue'));
+  }
+  return [value];
 }
 
 /** The grants of a function's `Policies` (inline statements, SAM policy templates) or of its `Role`'s inline policies. */
@@ -486,8 +514,9 @@ export function checkFunctionPermissions(template: CfnTemplate, table: Readonly<
 
     for (const command of commands) {
       const target = command.resource;
-      if (!template.Resources[target.split('/')[0]!]) problems.push(`${fn}: FUNCTION_COMMANDS targets ${target}, which is not a resource of this template`);
-      for (const action of iamActionsFor(command)) {
+      const known = command.viaRole ? template.Parameters?.[target] !== undefined : template.Resources[target.split('/')[0]!] !== undefined;
+      if (!known) problems.push(`${fn}: FUNCTION_COMMANDS targets ${target}, which is not a ${command.viaRole ? 'parameter' : 'resource'} of this template`);
+      for (const action of command.viaRole ? ['sts:AssumeRole'] : iamActionsFor(command)) {
         const applies = (g: Grant) => g.actions.some((a) => actionMatches(a, action)) && g.resources.some((r) => resourceMatches(r, target));
         const allowed = grants.some((g) => g.effect === 'Allow' && applies(g));
         const denied = grants.some((g) => g.effect === 'Deny' && applies(g));

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DynamoDBClient, TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from './dynamodb-client.js';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
 import type { Decision, FindingDetail, FindingState, HistoryEntry } from '../core/lifecycle.js';
@@ -36,10 +37,7 @@ export interface DynamoFindingStoreOptions {
   onConsumedCapacity?: (operation: string, units: number) => void;
 }
 
-export function createDocumentClient(endpoint?: string): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
+export { createDocumentClient } from './dynamodb-client.js';
 
 /**
  * Index keys of a finding item, derived from its state so they can never disagree with

@@ -17,7 +17,7 @@ export type QuarantineReason =
   | 'unknown-event-type'
   | 'invalid-detail'
   | 'oversized'
-  | 'account-mismatch'
+  | 'account-not-in-organization'
   | 'timestamp-out-of-range';
 
 /** The input can never become a finding as it is: retrying will not help, so it is quarantined. */

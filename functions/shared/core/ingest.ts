@@ -16,6 +16,9 @@ export interface IngestDeps {
 export interface FindingOutcome {
   id: string;
   decision: Decision['kind'];
+  team: string;
+  /** The owning team has no configuration (named by a tag before it was configured). */
+  unconfigured?: boolean;
   reason?: string;
   transition?: Transition;
 }
@@ -50,26 +53,30 @@ export async function ingestNormalized(result: NormalizeResult, deps: IngestDeps
       throw new InvalidEventError('timestamp-out-of-range', `observation time ${observation.observedAt} is before 2014 or more than a day in the future`);
     }
   }
+  // Route every observation before writing any: an event refused by routing (an
+  // account outside the organization) must leave nothing half-written.
+  const ownerships = await Promise.all(result.observations.map((observation) => deps.route(observation)));
   const findings: FindingOutcome[] = [];
-  for (const observation of result.observations) {
-    findings.push(await applyObservation(observation, deps));
+  for (const [i, observation] of result.observations.entries()) {
+    findings.push(await applyObservation(observation, ownerships[i]!, deps));
   }
   return { kind: 'findings', findings };
 }
 
-async function applyObservation(observation: Observation, deps: IngestDeps): Promise<FindingOutcome> {
-  const ownership = await deps.route(observation);
+async function applyObservation(observation: Observation, ownership: Ownership, deps: IngestDeps): Promise<FindingOutcome> {
   const options: FoldOptions = { ...DEFAULT_FOLD_OPTIONS, ...deps.foldOptions, ownership };
   for (let attempt = 1; ; attempt++) {
     // The first read is eventually consistent (half the price); a lost race re-reads strongly.
     const current = await deps.store.get(observation.id, attempt > 1);
     const decision = fold(current, observation, options);
-    if (decision.kind === 'noop') return { id: observation.id, decision: 'noop', reason: decision.reason };
+    if (decision.kind === 'noop') return { id: observation.id, decision: 'noop', reason: decision.reason, team: ownership.team };
     try {
       await deps.store.commit(decision);
       return {
         id: observation.id,
         decision: decision.kind,
+        team: ownership.team,
+        ...(ownership.unconfigured ? { unconfigured: true } : {}),
         ...(decision.kind === 'create' || (decision.kind === 'change' && decision.history.kind !== 'late-observation')
           ? { transition: decision.next.transition }
           : {}),

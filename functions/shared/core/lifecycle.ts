@@ -5,6 +5,14 @@ import { mergeSources, severityRank, type FindingSource, type Observation, type 
 export interface Ownership {
   team: string;
   routedBy: string;
+  /** Teams told as well as the owner (global rules). */
+  alsoNotify?: string[];
+  /** The owner has no team configuration: stored under its name, notified to the default destination. */
+  unconfigured?: boolean;
+  /** The finding's rule is in staging: recorded, notified to nobody. */
+  staged?: boolean;
+  /** A suppression rule of the configuration in force: its id and when it ends (ISO). */
+  suppression?: { id: string; until: string };
 }
 
 /** State transitions people are told about; the stream of the table carries them. */
@@ -36,6 +44,13 @@ export interface FindingState {
   count: number;
   team: string;
   routedBy: string;
+  alsoNotify?: string[];
+  unconfigured?: boolean;
+  staged?: boolean;
+  /** The suppression rule (configuration) or `api` suppression that hides the finding. */
+  suppressedBy?: string;
+  /** When a suppression ends; then the finding reopens. */
+  suppressedUntil?: string;
   transition: Transition;
   transitionAt: string;
   reopenCount: number;
@@ -153,7 +168,8 @@ export function fold(current: FindingState | undefined, obs: Observation, option
 
   if (!current) {
     if (obs.createIfMissing === false) return { kind: 'noop', reason: 'resolution-of-unknown-finding' };
-    const status: Status = obs.status === 'OPEN' ? 'OPEN' : 'RESOLVED';
+    const suppressed = obs.status === 'OPEN' && options.ownership.suppression !== undefined;
+    const status: Status = obs.status === 'OPEN' ? (suppressed ? 'SUPPRESSED' : 'OPEN') : 'RESOLVED';
     const next: FindingState = {
       id: obs.id,
       source: obs.source,
@@ -170,9 +186,8 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       firstSeen: minIso(obs.firstSeenAt ?? obs.observedAt, obs.observedAt),
       lastSeen: obs.observedAt,
       count: obs.sourceCount ?? 1,
-      team: options.ownership.team,
-      routedBy: options.ownership.routedBy,
-      transition: status === 'OPEN' ? 'OPENED' : 'RESOLVED',
+      ...ownershipFields(options.ownership),
+      transition: status === 'RESOLVED' ? 'RESOLVED' : 'OPENED',
       transitionAt: obs.observedAt,
       reopenCount: 0,
       lastSeenIdx: obs.observedAt,
@@ -184,7 +199,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       kind: 'create',
       next,
       detail,
-      history: { id: obs.id, at: obs.observedAt, kind: status === 'OPEN' ? 'opened' : 'resolved', cause: 'event', eventId: obs.eventId, to: { status, severity: obs.severity } },
+      history: { id: obs.id, at: obs.observedAt, kind: status === 'RESOLVED' ? 'resolved' : 'opened', cause: 'event', eventId: obs.eventId, to: { status, severity: obs.severity } },
     };
   }
 
@@ -263,8 +278,15 @@ export function fold(current: FindingState | undefined, obs: Observation, option
 
   next.transition = transition;
   next.transitionAt = obs.observedAt;
-  next.team = options.ownership.team;
-  next.routedBy = options.ownership.routedBy;
+  const personSuppressed = current.suppressedBy !== undefined && !current.suppressedBy.startsWith('config:');
+  const routing = ownershipFields(options.ownership);
+  if (personSuppressed) {
+    // A person's suppression stands until it ends, whatever the configuration says now.
+    routing.suppressedBy = current.suppressedBy;
+    routing.suppressedUntil = current.suppressedUntil;
+  }
+  Object.assign(next, routing);
+  if (transition === 'REOPENED' && options.ownership.suppression) next.status = 'SUPPRESSED';
   if (transition === 'REOPENED') next.reopenCount = current.reopenCount + 1;
   return {
     kind: 'change',
@@ -281,6 +303,23 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       to: { status, severity: obs.severity },
       ...(changes.length ? { changes } : {}),
     },
+  };
+}
+
+/**
+ * The routing fields a finding stores; each is present only when it says something, so
+ * the common finding item stays small. A configuration suppression sets the finding's
+ * suppression; a person's (`api`) suppression is kept until it ends.
+ */
+function ownershipFields(o: Ownership): Pick<FindingState, 'team' | 'routedBy' | 'alsoNotify' | 'unconfigured' | 'staged' | 'suppressedBy' | 'suppressedUntil'> {
+  return {
+    team: o.team,
+    routedBy: o.routedBy,
+    alsoNotify: o.alsoNotify?.length ? o.alsoNotify : undefined,
+    unconfigured: o.unconfigured || undefined,
+    staged: o.staged || undefined,
+    suppressedBy: o.suppression ? `config:${o.suppression.id}` : undefined,
+    suppressedUntil: o.suppression?.until,
   };
 }
 
