@@ -11,6 +11,7 @@ export interface BackfillSummary {
   inputs: number;
   findings: Record<string, number>;
   ignored: number;
+  heartbeats: number;
   invalid: number;
   errors: Array<{ origin: string; reason: string; detail: string }>;
 }
@@ -21,7 +22,7 @@ export interface BackfillSummary {
  * EventBridge events. Idempotent: replaying the same files twice changes nothing.
  */
 export async function backfill(paths: string[], deps: IngestDeps): Promise<BackfillSummary> {
-  const summary: BackfillSummary = { inputs: 0, findings: {}, ignored: 0, invalid: 0, errors: [] };
+  const summary: BackfillSummary = { inputs: 0, findings: {}, ignored: 0, heartbeats: 0, invalid: 0, errors: [] };
   for (const path of paths) {
     for (const item of readEventsFileAny(path)) {
       summary.inputs++;
@@ -33,6 +34,7 @@ export async function backfill(paths: string[], deps: IngestDeps): Promise<Backf
       try {
         const outcome = await ingestNormalized(normalizeInput(item), deps);
         if (outcome.kind === 'ignored') summary.ignored++;
+        else if (outcome.kind === 'heartbeat') summary.heartbeats++;
         else for (const f of outcome.findings) summary.findings[f.decision] = (summary.findings[f.decision] ?? 0) + 1;
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;

@@ -27,6 +27,8 @@ export interface ReplaySummary {
   notifications: Record<string, number>;
   ignored: number;
   ignoredReasons: Record<string, number>;
+  /** Forwarder heartbeats recorded (coverage). */
+  heartbeats: number;
   unmatched: number;
   /** Lines of the input that are not JSON: a bus refuses them, so they never entered Vigil. */
   rejected: number;
@@ -41,7 +43,7 @@ interface Expectation {
   origin: string;
   /** The queue messages that carried the event to the functions. */
   messageIds?: string[];
-  kind: 'finding' | 'ignored' | 'quarantine' | 'unmatched' | 'rejected';
+  kind: 'finding' | 'heartbeat' | 'ignored' | 'quarantine' | 'unmatched' | 'rejected';
   ids: string[];
   reason?: string;
   optionalIds: Set<string>;
@@ -71,6 +73,7 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
       try {
         const result = normalizeEvent(event);
         if (result.kind === 'ignored') expectations.push({ origin: item.origin, messageIds, kind: 'ignored', ids: [], reason: result.reason, optionalIds: new Set() });
+        else if (result.kind === 'heartbeat') expectations.push({ origin: item.origin, messageIds, kind: 'heartbeat', ids: [], optionalIds: new Set() });
         else
           expectations.push({
             origin: item.origin,
@@ -107,6 +110,7 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
     notifications: {},
     ignored: 0,
     ignoredReasons: {},
+    heartbeats: 0,
     unmatched: 0,
     rejected: 0,
     quarantined: 0,
@@ -133,6 +137,7 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
       summary.quarantined++;
       count(summary.quarantineReasons, quarantine);
     } else if (e.messageIds?.some((id) => deadLettered.has(id))) summary.dlq++;
+    else if (e.kind === 'heartbeat') summary.heartbeats++;
     else if (e.kind === 'ignored') {
       summary.ignored++;
       count(summary.ignoredReasons, e.reason!);

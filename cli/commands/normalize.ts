@@ -51,6 +51,7 @@ export function normalizeCommand(args: string[], out: (line: string) => void): n
     try {
       const result = normalizeInput(item);
       if (result.kind === 'ignored') out(JSON.stringify({ ignored: true, reason: result.reason, origin: item.origin }));
+      else if (result.kind === 'heartbeat') out(JSON.stringify({ heartbeat: result.heartbeat, origin: item.origin }));
       else for (const observation of result.observations) out(JSON.stringify(printable(observation)));
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;

@@ -32,8 +32,8 @@ async function* decisions(file: string, ctx: RoutingContext, now: Date) {
     let observations: Observation[];
     try {
       const result = normalizeInput(item);
-      if (result.kind === 'ignored') {
-        yield { origin: item.origin, ignored: true, reason: result.reason };
+      if (result.kind !== 'findings') {
+        yield { origin: item.origin, ignored: true, reason: result.kind === 'heartbeat' ? 'a forwarder heartbeat, not a finding' : result.reason };
         continue;
       }
       observations = result.observations;

@@ -33,6 +33,7 @@ const directory = new CachedDirectory(dynamoDirectorySource(documentClient, tabl
 const processRecord = createRecordProcessor({
   store,
   quarantine: store,
+  heartbeats: store,
   route: createIngestRouter(config, directory, {
     onEmptyDirectory: () => metrics.addMetric('DirectoryEmpty', MetricUnit.Count, 1),
   }),

@@ -73,6 +73,10 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         logger.info('event ignored', { reason: outcome.reason, source: hints.source, detailType: hints.detailType, messageId: record.messageId });
         return;
       }
+      if (outcome.kind === 'heartbeat') {
+        metrics.addMetric('Heartbeats', MetricUnit.Count, 1);
+        return;
+      }
       const lagMs = hints.time ? Date.now() - Date.parse(hints.time) : Number.NaN;
       if (Number.isFinite(lagMs) && lagMs >= 0) metrics.addMetric('IngestLag', MetricUnit.Milliseconds, lagMs);
       for (const finding of outcome.findings) {

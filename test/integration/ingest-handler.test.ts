@@ -189,4 +189,27 @@ describe('ingest handler on DynamoDB Local', () => {
     expect(quarantined).toHaveLength(1);
     expect(quarantined[0]).toMatchObject({ reason: 'account-not-in-organization', origin: `sqs:${records[2]!.messageId}`, detail: "account 746869318262 is not in the organization's directory" });
   });
+
+  it('records each forwarder heartbeat; an older one never moves the time back', async () => {
+    // Prepare: the member forwarder's hourly schedule event, delivered late and out of order
+    const beat = (time: string) => ({
+      version: '0',
+      id: `hb-${time}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '111111111111',
+      time,
+      region: 'eu-west-1',
+      resources: ['arn:aws:events:eu-west-1:111111111111:rule/vigil-heartbeat'],
+      detail: {},
+    });
+    // Act
+    const response = await handler(sqsEvent([beat('2026-11-21T10:00:00Z')]), lambdaContext());
+    await handler(sqsEvent([beat('2026-11-21T11:00:00Z')]), lambdaContext());
+    await handler(sqsEvent([beat('2026-11-21T09:00:00Z')]), lambdaContext());
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const { loadHeartbeats } = await import('../../functions/shared/adapters/heartbeat-reader.js');
+    expect(await loadHeartbeats(db, tableName)).toEqual([{ accountId: '111111111111', region: 'eu-west-1', lastHeartbeat: '2026-11-21T11:00:00.000Z' }]);
+  });
 });

@@ -5,7 +5,7 @@ import { CATALOGUE, CLOUDTRAIL_RESOURCES } from '../../functions/shared/core/det
 import { OPERATORS } from '../../functions/shared/core/detections/matcher.js';
 import { SEVERITIES } from '../../functions/shared/core/finding.js';
 import { NORMALIZERS, normalizeEvent, normalizerFor } from '../../functions/shared/core/normalizers/index.js';
-import { corpusEvents } from '../support/events.js';
+import { corpusEvents, loadEvent } from '../support/events.js';
 import { CATALOGUE_DIR, caseEvent, caseFiles, normalizeAny, rulesOf } from '../unit/detections/cases.js';
 
 /**
@@ -80,7 +80,11 @@ describe('meta: detection catalogue', () => {
 });
 
 describe('meta: normalizer registry', () => {
-  const envelopes = ['cloudtrail/eventbridge', 'cloudtrail/eventbridge-derived', 'config', 'guardduty', 'securityhub'].flatMap((folder) => corpusEvents(folder));
+  // The corpus, plus the events Vigil itself causes (events/samples: the forwarder heartbeat).
+  const envelopes = [
+    ...['cloudtrail/eventbridge', 'cloudtrail/eventbridge-derived', 'config', 'guardduty', 'securityhub'].flatMap((folder) => corpusEvents(folder)),
+    { origin: 'samples/heartbeat-scheduled-event.json', event: loadEvent('samples/heartbeat-scheduled-event.json') },
+  ];
 
   it('has one entry per source and detail-type', () => {
     // Assess
@@ -88,7 +92,7 @@ describe('meta: normalizer registry', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it.each(NORMALIZERS.map((n) => [`${n.source} "${n.detailType}"`, n] as const))('%s accepts at least one corpus event', (_key, normalizer) => {
+  it.each(NORMALIZERS.map((n) => [`${n.source} "${n.detailType}"`, n] as const))('%s accepts at least one real-shaped event', (_key, normalizer) => {
     // Prepare
     const mine = envelopes.filter(({ event }) => normalizerFor(String(event.source), String(event['detail-type'])) === normalizer);
 

@@ -116,7 +116,7 @@ describe('meta: the permission checks catch broken templates', () => {
       statements.push({ Sid: 'DescribeAnyTable', Effect: 'Allow', Action: ['dynamodb:DescribeTable'], Resource: '*' });
     });
     expect(checkFunctionPermissions(write)).toEqual([
-      "IngestFunction: Policies[0] statement FindingsTableReadWrite allows write action(s) dynamodb:PutItem on Resource '*'",
+      "IngestFunction: Policies[0] statement FindingsTableReadWrite allows write action(s) dynamodb:PutItem, dynamodb:UpdateItem on Resource '*'",
     ]);
     expect(checkFunctionPermissions(read)).toEqual([]);
   });
@@ -138,6 +138,7 @@ describe('meta: the permission checks catch broken templates', () => {
     expect(checkFunctionPermissions(withPolicies([{ DynamoDBReadPolicy: { TableName: { Ref: 'FindingsTable' } } }]))).toEqual([
       'IngestFunction: dynamodb:PutItem (PutItem on FindingsTable) is not allowed',
       'IngestFunction: dynamodb:PutItem (TransactWriteItems on FindingsTable) is not allowed',
+      'IngestFunction: dynamodb:UpdateItem (UpdateItem on FindingsTable) is not allowed',
     ]);
     expect(checkFunctionPermissions(withPolicies([{ DynamoDBCrudPolicy: { TableName: { Ref: 'FindingsTable' } } }, { AWSSecretsManagerGetSecretValuePolicy: { SecretArn: 'x' } }]))).toEqual([
       'IngestFunction: Policies[1] AWSSecretsManagerGetSecretValuePolicy is not a known SAM policy template; add it to SAM_POLICY_TEMPLATES',
@@ -168,7 +169,7 @@ describe('meta: the command table follows the code', () => {
 
   it('finds the commands the ingest function sends, through its imports', () => {
     const found = discoverSdkCommands('functions/ingest/handler.ts').map((d) => `${d.command} ${d.service}:${d.operation} [${d.transactItems.join(',')}]`);
-    expect(found).toEqual(['QueryCommand dynamodb:Query []', 'GetCommand dynamodb:GetItem []', 'PutCommand dynamodb:PutItem []', 'TransactWriteCommand dynamodb:TransactWriteItems [Put]']);
+    expect(found).toEqual(['QueryCommand dynamodb:Query []', 'GetCommand dynamodb:GetItem []', 'PutCommand dynamodb:PutItem []', 'TransactWriteCommand dynamodb:TransactWriteItems [Put]', 'UpdateCommand dynamodb:UpdateItem []']);
   });
 
   it('fails when the code sends a command the table does not list', () => {

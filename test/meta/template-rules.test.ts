@@ -16,6 +16,8 @@ type Event = Record<string, unknown>;
 const is = (source: string, detailType: string) => (e: Event) => e.source === source && e['detail-type'] === detailType;
 const isConfigComplianceChange = is('aws.config', 'Config Rules Compliance Change');
 const isGuardDutyFinding = is('aws.guardduty', 'GuardDuty Finding');
+const isHeartbeat = (e: Event) =>
+  e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event' && ((e.resources as string[] | undefined) ?? []).some((r) => r.endsWith(':rule/vigil-heartbeat'));
 /** Calls that change who is in the organization, where, or with which tags. */
 const ORGANIZATION_CHANGES = new Set(['CreateAccount', 'CreateGovCloudAccount', 'InviteAccountToOrganization', 'AcceptHandshake', 'MoveAccount', 'RemoveAccountFromOrganization', 'CloseAccount', 'TagResource', 'UntagResource', 'CreateOrganizationalUnit', 'UpdateOrganizationalUnit', 'DeleteOrganizationalUnit']);
 const isSecurityHubImport = is('aws.securityhub', 'Security Hub Findings - Imported');
@@ -42,6 +44,7 @@ const CENTRAL_RULES: RuleExpectations = {
   GuardDutyFindingRule: isGuardDutyFinding,
   CloudTrailDetectionsRule: isCloudTrailDetectable,
   SecurityHubFindingsRule: isSecurityHubImport,
+  HeartbeatRule: isHeartbeat,
   OrganizationsChangeRule: (e: Event) => e.source === 'aws.organizations' && e['detail-type'] === 'AWS API Call via CloudTrail' && ORGANIZATION_CHANGES.has(String((e.detail as { eventName?: string })?.eventName)),
 };
 const FORWARDER_RULES: RuleExpectations = {

@@ -303,7 +303,11 @@ export const FUNCTION_COMMANDS: Readonly<Record<string, readonly SdkCommand[]>> 
     { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put'] },
     // functions/shared/adapters/directory-reader.ts: the directory partition
     { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    // heartbeats
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
   ],
+  // functions/coverage: the directory and heartbeat partitions
+  CoverageFunction: [{ service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' }],
   // functions/shared/adapters/directory-store.ts and organizations-directory.ts
   DirectoryFunction: [
     { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from './dynamodb-client.js';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
 import type { Decision, FindingDetail, FindingState, HistoryEntry } from '../core/lifecycle.js';
-import type { FindingStore, QuarantineEntry, QuarantineStore } from '../core/ports.js';
+import type { Heartbeat } from '../core/normalizers/types.js';
+import type { FindingStore, HeartbeatStore, QuarantineEntry, QuarantineStore } from '../core/ports.js';
 
 /**
  * Item layout of the findings table (single table; see docs/design.md):
@@ -15,7 +16,12 @@ import type { FindingStore, QuarantineEntry, QuarantineStore } from '../core/por
  * | detail text | `F#<id>`             | `D`                       | no                 |
  * | history     | `F#<id>`             | `H#<observedAt>#<kind>`   | no (TTL)           |
  * | quarantine  | `Q#<day>#<shard>`    | `<receivedAt>#<origin>`   | no (TTL)           |
+ * | heartbeat   | `HB`                 | `<account>#<region>`      | no                 |
  */
+export function heartbeatKey(accountId: string, region: string) {
+  return { pk: 'HB', sk: `${accountId}#${region}` };
+}
+
 export const keys = {
   finding: (id: string) => ({ pk: `F#${id}`, sk: 'F' }),
   detail: (id: string) => ({ pk: `F#${id}`, sk: 'D' }),
@@ -58,7 +64,7 @@ function stateOf(item: Record<string, unknown>): FindingState {
   return { ...rest, lastSeenIdx: String(gsisk).slice(0, String(gsisk).lastIndexOf('#')) } as FindingState;
 }
 
-export class DynamoFindingStore implements FindingStore, QuarantineStore {
+export class DynamoFindingStore implements FindingStore, QuarantineStore, HeartbeatStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly historyTtlSeconds: number;
@@ -139,6 +145,26 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore {
         throw new ConcurrentUpdateError(`finding ${decision.next.id} changed since it was read`, { cause: error });
       }
       throw error;
+    }
+  }
+
+  public async recordHeartbeat(heartbeat: Heartbeat): Promise<void> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: heartbeatKey(heartbeat.accountId, heartbeat.region),
+          UpdateExpression: 'SET lastHeartbeat = :at, accountId = :account, #region = :region',
+          // A late or replayed heartbeat never moves the time back.
+          ConditionExpression: 'attribute_not_exists(lastHeartbeat) OR lastHeartbeat < :at',
+          ExpressionAttributeNames: { '#region': 'region' },
+          ExpressionAttributeValues: { ':at': heartbeat.at, ':account': heartbeat.accountId, ':region': heartbeat.region },
+          ReturnConsumedCapacity: this.capacity,
+        }),
+      );
+      this.record('UpdateItem', out.ConsumedCapacity);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 

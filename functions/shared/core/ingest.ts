@@ -2,10 +2,12 @@ import { ConcurrentUpdateError, InvalidEventError } from './errors.js';
 import type { Observation } from './finding.js';
 import { DEFAULT_FOLD_OPTIONS, fold, type Decision, type FoldOptions, type Ownership, type Transition } from './lifecycle.js';
 import { normalizeEvent, type NormalizeResult } from './normalizers/index.js';
-import type { FindingStore } from './ports.js';
+import type { FindingStore, HeartbeatStore } from './ports.js';
 
 export interface IngestDeps {
   store: FindingStore;
+  /** Where heartbeats go; without one, heartbeats are ignored with a reason. */
+  heartbeats?: HeartbeatStore;
   /** Decides the owner of a finding (routing). */
   route(observation: Observation): Ownership | Promise<Ownership>;
   foldOptions?: Partial<Omit<FoldOptions, 'ownership'>>;
@@ -23,7 +25,7 @@ export interface FindingOutcome {
   transition?: Transition;
 }
 
-export type IngestOutcome = { kind: 'findings'; findings: FindingOutcome[] } | { kind: 'ignored'; reason: string };
+export type IngestOutcome = { kind: 'findings'; findings: FindingOutcome[] } | { kind: 'heartbeat'; accountId: string; region: string } | { kind: 'ignored'; reason: string };
 
 /** Concurrent writers of one finding are rare; a handful of re-reads settles any race. */
 const MAX_ATTEMPTS = 8;
@@ -46,6 +48,11 @@ export async function ingestEvent(event: unknown, deps: IngestDeps): Promise<Ing
  */
 export async function ingestNormalized(result: NormalizeResult, deps: IngestDeps): Promise<IngestOutcome> {
   if (result.kind === 'ignored') return result;
+  if (result.kind === 'heartbeat') {
+    if (!deps.heartbeats) return { kind: 'ignored', reason: 'heartbeat: no heartbeat store here' };
+    await deps.heartbeats.recordHeartbeat(result.heartbeat);
+    return { kind: 'heartbeat', accountId: result.heartbeat.accountId, region: result.heartbeat.region };
+  }
   const now = (deps.now ?? (() => new Date()))().getTime();
   for (const observation of result.observations) {
     const at = Date.parse(observation.observedAt);

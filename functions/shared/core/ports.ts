@@ -1,5 +1,6 @@
 import type { QuarantineReason } from './errors.js';
 import type { Decision, FindingState } from './lifecycle.js';
+import type { Heartbeat } from './normalizers/types.js';
 
 /** Persistence of findings, as the domain needs it. One implementation: DynamoDB. */
 export interface FindingStore {
@@ -10,6 +11,12 @@ export interface FindingStore {
    * Throws ConcurrentUpdateError when another writer got there first.
    */
   commit(decision: Exclude<Decision, { kind: 'noop' }>): Promise<void>;
+}
+
+/** Where each member account's forwarder was last heard from, per Region. */
+export interface HeartbeatStore {
+  /** Records a heartbeat; an older one than what is stored changes nothing. */
+  recordHeartbeat(heartbeat: Heartbeat): Promise<void>;
 }
 
 /** An input set aside because it can never become a finding as it is. */

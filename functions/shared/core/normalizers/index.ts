@@ -4,10 +4,11 @@ import { cloudTrailApiCall, cloudTrailConsoleSignIn } from './cloudtrail.js';
 import { configComplianceChange } from './config.js';
 import { EventEnvelopeSchema, type EventEnvelope } from './envelope.js';
 import { guardDutyFinding } from './guardduty.js';
+import { heartbeat } from './heartbeat.js';
 import { securityHubCustomAction, securityHubImported, securityHubInsightResults } from './securityhub.js';
 import type { Normalizer, NormalizeResult } from './types.js';
 
-export type { NormalizeResult, Normalizer } from './types.js';
+export type { Heartbeat, NormalizeResult, Normalizer } from './types.js';
 export type { EventEnvelope } from './envelope.js';
 /**
  * Bare CloudTrail records, as a trail writes them to S3 (no EventBridge envelope):
@@ -30,6 +31,7 @@ export const NORMALIZERS: readonly Normalizer[] = [
   securityHubImported,
   securityHubCustomAction,
   securityHubInsightResults,
+  heartbeat,
 ];
 
 const registry = new Map(NORMALIZERS.map((n) => [registryKey(n.source, n.detailType), n]));

@@ -2,10 +2,21 @@ import type { z } from 'zod';
 import type { Observation } from '../finding.js';
 import type { EventEnvelope } from './envelope.js';
 
-/** What one event says: findings, or a counted reason why it is none. */
+/**
+ * What one event says: findings; a heartbeat (a member account and Region proving its
+ * forwarding works); or a counted reason why it is none.
+ */
 export type NormalizeResult =
   | { kind: 'findings'; observations: Observation[] }
+  | { kind: 'heartbeat'; heartbeat: Heartbeat }
   | { kind: 'ignored'; reason: string };
+
+/** A member account's forwarder in one Region was alive at `at`. */
+export interface Heartbeat {
+  accountId: string;
+  region: string;
+  at: string;
+}
 
 /**
  * One entry of the normalizer registry: the EventBridge `source` and `detail-type` it
