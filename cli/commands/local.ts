@@ -56,6 +56,8 @@ interface Expectation {
  */
 export async function replay(runtime: LocalRuntime, paths: string[]): Promise<ReplaySummary> {
   const expectations: Expectation[] = [];
+  const slackBefore = runtime.notifications.slack.messages().length;
+  const snsBefore = runtime.notifications.aws.publishes().length;
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: runtime.dynamo.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }));
   const table = runtime.tableNames.FindingsTable!;
   for (const path of paths.flatMap(filesUnder)) {
@@ -107,7 +109,10 @@ export async function replay(runtime: LocalRuntime, paths: string[]): Promise<Re
   const summary: ReplaySummary = {
     events: expectations.length,
     findings: { total: found.size, byStatus: {}, byTeam: {} },
-    notifications: {},
+    notifications: {
+      slack: runtime.notifications.slack.messages().length - slackBefore,
+      sns: runtime.notifications.aws.publishes().length - snsBefore,
+    },
     ignored: 0,
     ignoredReasons: {},
     heartbeats: 0,
@@ -195,11 +200,13 @@ export async function localCommand(args: string[], out: (line: string) => void):
         region: { type: 'string' },
         org: { type: 'string' },
         config: { type: 'string' },
+        'slack-port': { type: 'string' },
+        'sns-port': { type: 'string' },
       },
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--org FILE] [--config FILE] [--data DIR] [--bus-port N] [--region R]`);
+    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--org FILE] [--config FILE] [--data DIR] [--bus-port N] [--slack-port N] [--sns-port N] [--region R]`);
   }
   const flags = parsed.values;
   if (flags.data) mkdirSync(flags.data, { recursive: true });
@@ -209,6 +216,8 @@ export async function localCommand(args: string[], out: (line: string) => void):
     ...(flags.region ? { region: flags.region } : {}),
     ...(flags.org ? { orgFile: flags.org } : {}),
     ...(flags.config ? { configFile: flags.config } : {}),
+    ...(flags['slack-port'] ? { slackPort: Number(flags['slack-port']) } : {}),
+    ...(flags['sns-port'] ? { snsPort: Number(flags['sns-port']) } : {}),
   });
   const stop = async () => {
     await runtime.stop();
@@ -216,6 +225,8 @@ export async function localCommand(args: string[], out: (line: string) => void):
   try {
     out(`dynamodb  ${runtime.dynamo.endpoint}  (tables: ${Object.values(runtime.tableNames).join(', ')})`);
     out(`directory ${flags.org ?? 'config/demo-organization.yaml'} (${runtime.directorySync.added.length + runtime.directorySync.changed.length + runtime.directorySync.unchanged} accounts), configuration ${flags.config ?? 'config/vigil.yaml'}`);
+    out(`slack     ${runtime.notifications.slack.url}  (the messages as a person reads them; /messages lists them)`);
+    out(`sns       ${runtime.notifications.aws.url}/messages  (the findings topic's publishes)`);
     out(`bus       ${runtime.busUrl}  (EventBridge PutEvents; rules: ${runtime.wiring.rules.map((r) => r.logicalId).join(', ')})`);
     const summary = await replay(runtime, flags.events ? [flags.events] : DEMO_FOLDERS);
     if (flags.once) {

@@ -4,11 +4,13 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadDirectoryFile } from '../../functions/shared/adapters/config-file.js';
+import { loadDirectoryFile, loadVigilConfig } from '../../functions/shared/adapters/config-file.js';
 import { DynamoDirectoryStore, type DirectorySyncSummary } from '../../functions/shared/adapters/directory-store.js';
 import { matches } from '../../functions/shared/event-pattern/index.js';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
-import { LocalQueue, type SqsHandler } from './queues.js';
+import { startLocalNotifications, pollTableStream, type LocalNotifications, type StreamPoller } from './notifications.js';
+import { LocalQueue, lambdaContext, type SqsHandler } from './queues.js';
+import type { StreamHandler } from './table-stream.js';
 import { createTables, loadTemplate, tablesFromTemplate, type CfnTemplate } from './template.js';
 import { resolveEnvironment, wiringFromTemplate, type Wiring } from './wiring.js';
 
@@ -27,6 +29,8 @@ export interface LocalRuntimeOptions {
   orgFile?: string;
   /** The configuration file the functions read (config/vigil.yaml). */
   configFile?: string;
+  slackPort?: number;
+  snsPort?: number;
 }
 
 export interface LocalRuntime {
@@ -41,6 +45,8 @@ export interface LocalRuntime {
   stats: { eventsIn: number; unmatched: number; byRule: Record<string, number> };
   /** What syncing the directory file into the table did. */
   directorySync: DirectorySyncSummary;
+  /** The local Slack server and SNS sink the notifier delivers to. */
+  notifications: LocalNotifications;
   /** Resolves once every queue is drained and nothing waits for redelivery. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -78,7 +84,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS });
     const tableNames = await createTables(client, tablesFromTemplate(template, (id) => `vigil-${id}`));
-    client.destroy();
 
     const base = localBaseEnvironment(dynamo.endpoint, region);
     base.VIGIL_CONFIG_FILE = options.configFile ?? 'config/vigil.yaml';
@@ -96,21 +101,44 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       queues.set(q.logicalId, new LocalQueue(q.logicalId, { maxReceiveCount: q.maxReceiveCount, visibilityDelayMs: options.visibilityDelayMs ?? 200, region, accountId }));
     }
 
+    // What the notifier talks to: a local Slack (webhooks and Web API) and SNS with Secrets Manager.
+    const config = await loadVigilConfig(base.VIGIL_CONFIG_FILE);
+    const notifications = await startLocalNotifications({
+      config,
+      region,
+      accountId,
+      ...(options.slackPort ? { slackPort: options.slackPort } : {}),
+      ...(options.snsPort ? { snsPort: options.snsPort } : {}),
+    });
+    const pollers: StreamPoller[] = [];
+
     for (const fn of wiring.functions) {
-      if (!fn.entryPoint) continue;
+      // Functions fed by a queue or a table stream run here; scheduled ones run on demand.
+      if (!fn.entryPoint || (fn.sqs.length === 0 && fn.streams.length === 0)) continue;
+      // One process hosts every function, so they share process.env: the functions'
+      // variables are the same where they overlap (one table, one topic), and some are
+      // read lazily, so they stay set. Only the service name differs, read at import.
       const env = resolveEnvironment(fn.environment, template, tableNames, options.parameters);
-      const saved = { ...process.env };
-      Object.assign(process.env, env, { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? fn.logicalId });
-      let handler: SqsHandler;
-      try {
-        // Module-level configuration is read at import, so each function sees its own.
-        handler = (await import(pathToFileURL(resolve(fn.entryPoint)).href)).handler as SqsHandler;
-      } finally {
-        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-        Object.assign(process.env, saved);
-      }
+      Object.assign(process.env, env, notifications.env, { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? fn.logicalId });
+      const handler = (await import(pathToFileURL(resolve(fn.entryPoint)).href)).handler as SqsHandler & StreamHandler;
       for (const source of fn.sqs) {
         queues.get(source.queue)?.subscribe({ handler, batchSize: source.batchSize, reportBatchItemFailures: source.reportBatchItemFailures, functionName: fn.logicalId });
+      }
+      for (const source of fn.streams) {
+        const tableName = tableNames[source.table];
+        if (!tableName) continue;
+        pollers.push(
+          pollTableStream({
+            dynamodb: client,
+            endpoint: dynamo.endpoint,
+            tableName,
+            handler,
+            context: () => lambdaContext(fn.logicalId),
+            batchSize: source.batchSize,
+            intervalMs: 100,
+            onError: (error) => process.stderr.write(`${fn.logicalId} stream: ${(error as Error).message}\n`),
+          }),
+        );
       }
     }
 
@@ -150,21 +178,33 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       publish,
       stats,
       directorySync,
+      notifications,
       waitForIdle: async (timeoutMs = 120_000) => {
         const deadline = Date.now() + timeoutMs;
-        let quietSince = 0;
+        // Queues drain into the table; the table's stream into the notifier, whose own
+        // writes come back on the stream: settle until a whole round is quiet.
         for (;;) {
-          const idle = [...queues.values()].every((q) => q.idle);
-          if (idle) {
-            quietSince ||= Date.now();
-            if (Date.now() - quietSince >= 50) return;
-          } else quietSince = 0;
-          if (Date.now() > deadline) throw new Error('local runtime did not settle in time');
-          await new Promise((r) => setTimeout(r, 10));
+          let quietSince = 0;
+          for (;;) {
+            const idle = [...queues.values()].every((q) => q.idle);
+            if (idle) {
+              quietSince ||= Date.now();
+              if (Date.now() - quietSince >= 50) break;
+            } else quietSince = 0;
+            if (Date.now() > deadline) throw new Error('local runtime did not settle in time');
+            await new Promise((r) => setTimeout(r, 10));
+          }
+          const before = pollers.reduce((n, p) => n + p.stats.records, 0);
+          for (const poller of pollers) await poller.drain();
+          const after = pollers.reduce((n, p) => n + p.stats.records, 0);
+          if (after === before && [...queues.values()].every((q) => q.idle)) return;
         }
       },
       stop: async () => {
+        for (const poller of pollers) await poller.stop();
+        await notifications.stop();
         await closeServer(server);
+        client.destroy();
         await dynamo.stop();
       },
     };

@@ -178,14 +178,14 @@ describe('meta: the command table follows the code', () => {
       .replace('GetCommand, PutCommand,', 'DeleteCommand, GetCommand, PutCommand,')
       .concat('\nexport const purge = (c: DynamoDBDocumentClient) => c.send(new DeleteCommand({ TableName: "t", Key: {} }));\n');
     // Act
-    const problems = checkCommandTable(template, FUNCTION_COMMANDS, readWith(store, source));
+    const problems = checkCommandTable(template, FUNCTION_COMMANDS, readWith(store, source)).filter((p) => p.startsWith('IngestFunction:'));
     // Assess
     expect(problems).toEqual([`IngestFunction: ${store} sends DeleteCommand (dynamodb:DeleteItem), which FUNCTION_COMMANDS does not list`]);
   });
 
   it('fails when a transaction gains an item kind the table does not list', () => {
     const source = readFileSync(store, 'utf8').replace('items.push({ Put: {', 'items.push({ ConditionCheck: {');
-    expect(checkCommandTable(template, FUNCTION_COMMANDS, readWith(store, source))).toEqual([
+    expect(checkCommandTable(template, FUNCTION_COMMANDS, readWith(store, source)).filter((p) => p.startsWith('IngestFunction:'))).toEqual([
       `IngestFunction: ${store} puts ConditionCheck items in TransactWriteCommand, which FUNCTION_COMMANDS does not list`,
     ]);
   });

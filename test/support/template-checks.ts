@@ -306,6 +306,39 @@ export const FUNCTION_COMMANDS: Readonly<Record<string, readonly SdkCommand[]>> 
     // heartbeats
     { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
   ],
+  // functions/notifier, functions/digest, functions/slack-interactions
+  NotifierFunction: [
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    // The directory partition (DIR), for account names and OU rules.
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
+    { service: 'dynamodb', operation: 'GetItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'NotificationsTable', transactItems: ['Put'] },
+    { service: 'sns', operation: 'Publish', resource: 'FindingsTopic' },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackSecretPrefix*' },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackBotSecretName-??????' },
+  ],
+  DigestFunction: [
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable/index/byTeam' },
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'GetItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'NotificationsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'NotificationsTable', transactItems: ['Put'] },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackSecretPrefix*' },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackBotSecretName-??????' },
+  ],
+  SlackInteractionsFunction: [
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+    // The findings store (read for a finding's console link) may update findings; the grant covers it.
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackBotSecretName-??????' },
+  ],
   // functions/coverage: the directory and heartbeat partitions
   CoverageFunction: [{ service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' }],
   // functions/shared/adapters/directory-store.ts and organizations-directory.ts
@@ -518,7 +551,11 @@ export function checkFunctionPermissions(template: CfnTemplate, table: Readonly<
 
     for (const command of commands) {
       const target = command.resource;
-      const known = command.viaRole ? template.Parameters?.[target] !== undefined : template.Resources[target.split('/')[0]!] !== undefined;
+      const known = command.viaRole
+        ? template.Parameters?.[target] !== undefined
+        : target.startsWith('secret:')
+          ? template.Parameters?.[target.slice('secret:'.length).replace(/[-*?].*$/, '')] !== undefined
+          : template.Resources[target.split('/')[0]!] !== undefined;
       if (!known) problems.push(`${fn}: FUNCTION_COMMANDS targets ${target}, which is not a ${command.viaRole ? 'parameter' : 'resource'} of this template`);
       for (const action of command.viaRole ? ['sts:AssumeRole'] : iamActionsFor(command)) {
         const applies = (g: Grant) => g.actions.some((a) => actionMatches(a, action)) && g.resources.some((r) => resourceMatches(r, target));

@@ -51,6 +51,11 @@ export interface FindingState {
   suppressedBy?: string;
   /** When a suppression ends; then the finding reopens. */
   suppressedUntil?: string;
+  /** When, by whom and why the status was last set by a person (acknowledge, suppress). */
+  statusAt?: string;
+  statusBy?: string;
+  statusReason?: string;
+  assignee?: string;
   transition: Transition;
   transitionAt: string;
   reopenCount: number;
@@ -77,15 +82,39 @@ export interface FindingDetail {
   resourceTags?: Record<string, string>;
 }
 
-export type HistoryKind = 'opened' | 'resolved' | 'reopened' | 'escalated' | 'deescalated' | 'updated' | 'late-observation';
+export type HistoryKind =
+  | 'opened'
+  | 'resolved'
+  | 'reopened'
+  | 'escalated'
+  | 'deescalated'
+  | 'updated'
+  | 'late-observation'
+  // What people and Vigil's own functions do to a finding:
+  | 'notified'
+  | 'acknowledged'
+  | 'suppressed'
+  | 'unsuppressed'
+  | 'assigned';
+
+/** What caused a history entry: an event, or who acted (API, Slack, the notifier, an expiry, a reconciliation). */
+export type HistoryCause = 'event' | 'api' | 'slack' | 'notifier' | 'expiry' | 'reconciled';
 
 export interface HistoryEntry {
   id: string;
   /** The observation time the entry is about (its sort key, so replays write the same key). */
   at: string;
   kind: HistoryKind;
-  cause: 'event';
-  eventId: string;
+  cause: HistoryCause;
+  /** The event that said it (cause `event`). */
+  eventId?: string;
+  /** Who acted (causes `api`, `slack`): a user, a token subject, a role. */
+  actor?: string;
+  reason?: string;
+  /** End of a suppression. */
+  until?: string;
+  assignee?: string;
+  transition?: Transition;
   from?: { status: Status; severity: Severity };
   to: { status: Status; severity: Severity };
   changes?: string[];

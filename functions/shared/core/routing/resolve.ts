@@ -12,7 +12,7 @@ import type { Directory, DirectoryAccount } from './directory.js';
 export interface RoutingDecision extends Ownership {
   /** Teams told as well as the owner (global rules), without the owner itself. */
   alsoNotify: string[];
-  /** The owner was named by a tag but has no entry under `teams`: it owns the finding, nobody is notified. */
+  /** The owner was named by a tag but has no entry under `teams`: it owns the finding; its notifications go to the default team's destination, marked unconfigured. */
   unconfigured: boolean;
   /** The finding's rule is on trial (`staging`): recorded, notified to nobody. */
   staged: boolean;
