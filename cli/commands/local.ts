@@ -9,6 +9,8 @@ import { readEventsFile } from '../input.js';
 import { LOCAL_CREDENTIALS } from '../local/dynamodb-local.js';
 import { startLocalRuntime, type LocalRuntime } from '../local/runtime.js';
 import { UsageError } from './normalize.js';
+import { mintLocalToken } from '../../functions/shared/adapters/local-jwt.js';
+import { localJwtSecret } from './token.js';
 
 /** The demo replays every EventBridge event of the corpus (bare CloudTrail records are for backfill). */
 export const DEMO_FOLDERS = ['events/corpus/config', 'events/corpus/guardduty', 'events/corpus/securityhub', 'events/corpus/cloudtrail/eventbridge', 'events/corpus/cloudtrail/eventbridge-derived'];
@@ -201,12 +203,13 @@ export async function localCommand(args: string[], out: (line: string) => void):
         org: { type: 'string' },
         config: { type: 'string' },
         'slack-port': { type: 'string' },
+        'api-port': { type: 'string' },
         'sns-port': { type: 'string' },
       },
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--org FILE] [--config FILE] [--data DIR] [--bus-port N] [--slack-port N] [--sns-port N] [--region R]`);
+    throw new UsageError(`${(error as Error).message}\nusage: vigil local [--once] [--events PATH] [--org FILE] [--config FILE] [--data DIR] [--bus-port N] [--api-port N] [--slack-port N] [--sns-port N] [--region R]`);
   }
   const flags = parsed.values;
   if (flags.data) mkdirSync(flags.data, { recursive: true });
@@ -218,6 +221,7 @@ export async function localCommand(args: string[], out: (line: string) => void):
     ...(flags.config ? { configFile: flags.config } : {}),
     ...(flags['slack-port'] ? { slackPort: Number(flags['slack-port']) } : {}),
     ...(flags['sns-port'] ? { snsPort: Number(flags['sns-port']) } : {}),
+    ...(flags['api-port'] ? { apiPort: Number(flags['api-port']) } : {}),
   });
   const stop = async () => {
     await runtime.stop();
@@ -227,6 +231,11 @@ export async function localCommand(args: string[], out: (line: string) => void):
     out(`directory ${flags.org ?? 'config/demo-organization.yaml'} (${runtime.directorySync.added.length + runtime.directorySync.changed.length + runtime.directorySync.unchanged} accounts), configuration ${flags.config ?? 'config/vigil.yaml'}`);
     out(`slack     ${runtime.notifications.slack.url}  (the messages as a person reads them; /messages lists them)`);
     out(`sns       ${runtime.notifications.aws.url}/messages  (the findings topic's publishes)`);
+    if (runtime.api) {
+      const admin = await mintLocalToken(localJwtSecret(), { sub: 'local-admin', admin: true });
+      out(`api       ${runtime.api.url}  (GET /findings, /summary, ...; Authorization: Bearer <token>; team tokens: npm run -s vigil -- token --team T)`);
+      out(`admin token: ${admin}`);
+    }
     out(`bus       ${runtime.busUrl}  (EventBridge PutEvents; rules: ${runtime.wiring.rules.map((r) => r.logicalId).join(', ')})`);
     const summary = await replay(runtime, flags.events ? [flags.events] : DEMO_FOLDERS);
     if (flags.once) {

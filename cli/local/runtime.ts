@@ -11,6 +11,8 @@ import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from './dyn
 import { startLocalNotifications, pollTableStream, type LocalNotifications, type StreamPoller } from './notifications.js';
 import { LocalQueue, lambdaContext, type SqsHandler } from './queues.js';
 import type { StreamHandler } from './table-stream.js';
+import { startLocalHttpApi, type HttpApiHandler, type LocalHttpApi } from './http-api.js';
+import { localJwtSecret } from '../commands/token.js';
 import { createTables, loadTemplate, tablesFromTemplate, type CfnTemplate } from './template.js';
 import { resolveEnvironment, wiringFromTemplate, type Wiring } from './wiring.js';
 
@@ -31,7 +33,11 @@ export interface LocalRuntimeOptions {
   configFile?: string;
   slackPort?: number;
   snsPort?: number;
+  apiPort?: number;
 }
+
+/** The function behind the query API's routes. */
+const QUERY_API_FUNCTION = 'QueryApiFunction';
 
 export interface LocalRuntime {
   template: CfnTemplate;
@@ -47,6 +53,8 @@ export interface LocalRuntime {
   directorySync: DirectorySyncSummary;
   /** The local Slack server and SNS sink the notifier delivers to. */
   notifications: LocalNotifications;
+  /** The query API on a local port (tokens from `vigil token`). */
+  api: LocalHttpApi | undefined;
   /** Resolves once every queue is drained and nothing waits for redelivery. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -112,15 +120,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
     const pollers: StreamPoller[] = [];
 
+    let api: LocalHttpApi | undefined;
     for (const fn of wiring.functions) {
-      // Functions fed by a queue or a table stream run here; scheduled ones run on demand.
-      if (!fn.entryPoint || (fn.sqs.length === 0 && fn.streams.length === 0)) continue;
+      // Functions fed by a queue or a table stream run here, and the query API; scheduled
+      // ones (directory sync, coverage, digests, suppression expiry) run on demand.
+      const isQueryApi = fn.logicalId === QUERY_API_FUNCTION;
+      if (!fn.entryPoint || (fn.sqs.length === 0 && fn.streams.length === 0 && !isQueryApi)) continue;
       // One process hosts every function, so they share process.env: the functions'
       // variables are the same where they overlap (one table, one topic), and some are
       // read lazily, so they stay set. Only the service name differs, read at import.
       const env = resolveEnvironment(fn.environment, template, tableNames, options.parameters);
+      // Locally the query API checks tokens itself (API Gateway's JWT authorizer in AWS):
+      // `vigil token` mints them with the same key.
+      if (isQueryApi) env.LOCAL_JWT_SECRET = localJwtSecret();
       Object.assign(process.env, env, notifications.env, { POWERTOOLS_SERVICE_NAME: env.POWERTOOLS_SERVICE_NAME ?? fn.logicalId });
-      const handler = (await import(pathToFileURL(resolve(fn.entryPoint)).href)).handler as SqsHandler & StreamHandler;
+      const handler = (await import(pathToFileURL(resolve(fn.entryPoint)).href)).handler as SqsHandler & StreamHandler & HttpApiHandler;
+      if (isQueryApi) {
+        api = await startLocalHttpApi({ handler, env, region, accountId, ...(options.apiPort ? { port: options.apiPort } : {}) });
+        delete process.env.LOCAL_JWT_SECRET;
+        continue;
+      }
       for (const source of fn.sqs) {
         queues.get(source.queue)?.subscribe({ handler, batchSize: source.batchSize, reportBatchItemFailures: source.reportBatchItemFailures, functionName: fn.logicalId });
       }
@@ -179,6 +198,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stats,
       directorySync,
       notifications,
+      api,
       waitForIdle: async (timeoutMs = 120_000) => {
         const deadline = Date.now() + timeoutMs;
         // Queues drain into the table; the table's stream into the notifier, whose own
@@ -202,6 +222,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
       stop: async () => {
         for (const poller of pollers) await poller.stop();
+        await api?.stop();
         await notifications.stop();
         await closeServer(server);
         client.destroy();

@@ -32,6 +32,8 @@ export interface FunctionWiring {
   sqs: Array<{ queue: string; batchSize: number; reportBatchItemFailures: boolean }>;
   /** DynamoDB stream event sources of the function. */
   streams: Array<{ table: string; batchSize: number }>;
+  /** HTTP API routes of the function (`METHOD /path`). */
+  http: string[];
 }
 
 export interface Wiring {
@@ -66,7 +68,7 @@ export function wiringFromTemplate(template: CfnTemplate): Wiring {
       const build = resource.Metadata?.BuildProperties as { EntryPoints?: string[] } | undefined;
       const env = ((p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
       const events = (p.Events as Record<string, { Type: string; Properties: Record<string, unknown> }> | undefined) ?? {};
-      const fn: FunctionWiring = { logicalId, entryPoint: build?.EntryPoints?.[0] ?? '', environment: env, sqs: [], streams: [] };
+      const fn: FunctionWiring = { logicalId, entryPoint: build?.EntryPoints?.[0] ?? '', environment: env, sqs: [], streams: [], http: [] };
       for (const event of Object.values(events)) {
         if (event.Type === 'SQS') {
           fn.sqs.push({
@@ -74,6 +76,8 @@ export function wiringFromTemplate(template: CfnTemplate): Wiring {
             batchSize: Number(event.Properties.BatchSize ?? 10),
             reportBatchItemFailures: ((event.Properties.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
           });
+        } else if (event.Type === 'HttpApi') {
+          fn.http.push(`${String(event.Properties?.Method ?? 'ANY').toUpperCase()} ${String(event.Properties?.Path ?? '/')}`);
         } else if (event.Type === 'DynamoDB') {
           fn.streams.push({ table: refTarget(event.Properties.Stream) ?? '', batchSize: Number(event.Properties.BatchSize ?? 100) });
         }

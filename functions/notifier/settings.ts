@@ -3,7 +3,7 @@ import { numberEnv, requireEnv } from '../shared/runtime/env.js';
 /** Vigil's configuration (teams, rules, staging): embedded at build time, or VIGIL_CONFIG_FILE locally. */
 export { loadRuntimeConfig as loadVigilConfig } from '../shared/runtime/config.js';
 
-/** The notifier's settings from the environment (template.yaml sets them; see docs/template-fragments/notifier.yaml). */
+/** The notifier's settings from the environment (template.yaml sets them). */
 export function notifierSettings(env: NodeJS.ProcessEnv = process.env) {
   return {
     findingsTable: requireEnv('TABLE_NAME', env),

@@ -34,7 +34,7 @@ teams:
 
 /**
  * Everything the notifier needs on this machine: the findings table (template.yaml) and
- * the notifications table (docs/template-fragments/notifier.yaml) on DynamoDB Local, the
+ * the notifications table (template.yaml) on DynamoDB Local, the
  * local Slack server, and the SNS sink answering Secrets Manager for the webhook URLs.
  */
 export class NotifierHarness {
@@ -70,7 +70,7 @@ export class NotifierHarness {
   public async reset(): Promise<void> {
     this.findingsTable = (await freshTables()).FindingsTable!;
     const suffix = randomUUID().slice(0, 8);
-    const names = await createTables(localClient(), tablesFromTemplate(loadTemplate('docs/template-fragments/notifier.yaml'), (id) => `${id}-${suffix}`));
+    const names = await createTables(localClient(), tablesFromTemplate(loadTemplate('template.yaml'), (id) => `${id}-${suffix}`).filter((t) => t.logicalId === 'NotificationsTable'));
     this.notificationsTable = names.NotificationsTable!;
     this.reader = TableStreamReader.forEndpoint(localClient(), inject('dynamoEndpoint'), this.findingsTable);
     this.slack.reset();

@@ -339,6 +339,33 @@ export const FUNCTION_COMMANDS: Readonly<Record<string, readonly SdkCommand[]>> 
     { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
     { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'secret:SlackBotSecretName-??????' },
   ],
+  // functions/query-api, functions/aggregator, functions/suppression-expiry
+  QueryApiFunction: [
+    // The finding's partition, the counters, the directory; and the three listing indexes.
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'Query', resource: `FindingsTable/index/byTeam` },
+    { service: 'dynamodb', operation: 'Query', resource: `FindingsTable/index/byAccount` },
+    { service: 'dynamodb', operation: 'Query', resource: `FindingsTable/index/byShard` },
+    // The strongly consistent read an action decides from.
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    // An action: the finding's update and its history entry, in one transaction (the
+    // finding store, imported for its key layout, sends PutItem and UpdateItem too).
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
+    { service: 'secretsmanager', operation: 'GetSecretValue', resource: 'CursorKeySecret' },
+  ],
+  AggregatorFunction: [
+    { service: 'dynamodb', operation: 'BatchGetItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Delete', 'Update'] },
+  ],
+  SuppressionExpiryFunction: [
+    { service: 'dynamodb', operation: 'Query', resource: `FindingsTable/index/bySuppressionExpiry` },
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+  ],
   // functions/coverage: the directory and heartbeat partitions
   CoverageFunction: [{ service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' }],
   // functions/shared/adapters/directory-store.ts and organizations-directory.ts

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from './dynamodb-client.js';
+import { queryIndexKeys } from './query-keys.js';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
 import type { Decision, FindingDetail, FindingState, HistoryEntry } from '../core/lifecycle.js';
@@ -56,11 +57,13 @@ export function indexKeys(state: FindingState) {
 
 function findingItem(state: FindingState) {
   const { lastSeenIdx: _indexed, ...rest } = state;
-  return { ...keys.finding(state.id), ...rest, ...indexKeys(state) };
+  // The query API's indexes too: the all-findings shard, and the suppression-expiry
+  // partition while SUPPRESSED (a Put without it takes the finding out of that index).
+  return { ...keys.finding(state.id), ...rest, ...indexKeys(state), ...queryIndexKeys(state) };
 }
 
 function stateOf(item: Record<string, unknown>): FindingState {
-  const { pk: _pk, sk: _sk, gsi1pk: _t, gsi2pk: _a, gsisk, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _t, gsi2pk: _a, gsi3pk: _s, gsi4pk: _all, gsisk, ...rest } = item;
   return { ...rest, lastSeenIdx: String(gsisk).slice(0, String(gsisk).lastIndexOf('#')) } as FindingState;
 }
 

@@ -3,6 +3,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { VigilError } from '../core/errors.js';
 import type { Severity, Status } from '../core/finding.js';
 import type { NotifiableFinding } from '../core/notify/types.js';
+import { queryIndexKeys } from './query-keys.js';
 
 /** What a person may do to a finding (Slack buttons, the HTTP API). */
 export type FindingAction = 'acknowledge' | 'suppress' | 'assign';
@@ -100,6 +101,9 @@ export async function applyFindingAction(client: DynamoDBDocumentClient, table: 
       set.suppressedUntil = new Date(Date.parse(request.until!)).toISOString();
       // Not `config:…`: ingest keeps a person's suppression across transitions until it ends.
       set.suppressedBy = request.actor;
+      // Into the sparse index the suppression-expiry function reads, so it ends on time.
+      const { gsi3pk } = queryIndexKeys({ id: request.id, status: 'SUPPRESSED', suppressedUntil: set.suppressedUntil as string });
+      if (gsi3pk) set.gsi3pk = gsi3pk;
     }
     if (request.action === 'assign') set.assignee = request.assignee!.trim();
     const kind = HISTORY_KIND[request.action];

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { loadTemplate, tablesFromTemplate } from '../../cli/local/template.js';
+import { wiringFromTemplate } from '../../cli/local/wiring.js';
+import { ROUTES } from '../../functions/query-api/app/router.js';
+import { INDEXES } from '../../functions/shared/adapters/query-keys.js';
+import { loadOpenApi } from '../support/openapi.js';
+import { checkCommandTable, checkFunctionPermissions, excessGrants, FUNCTION_COMMANDS } from '../support/template-checks.js';
+
+describe('meta: the query API in template.yaml', () => {
+  const template = loadTemplate('template.yaml');
+  const QUERY_API_COMMANDS = Object.fromEntries(['QueryApiFunction', 'AggregatorFunction', 'SuppressionExpiryFunction'].map((fn) => [fn, FUNCTION_COMMANDS[fn]!]));
+
+  it('lists exactly the SDK commands each function’s code sends', () => {
+    expect(checkCommandTable(template, QUERY_API_COMMANDS)).toEqual([]);
+  });
+
+  it('allows every command on its resource, and grants nothing more on the services they use', () => {
+    expect(checkFunctionPermissions(template, { ...FUNCTION_COMMANDS, ...QUERY_API_COMMANDS }).filter((p) => Object.keys(QUERY_API_COMMANDS).some((fn) => p.startsWith(`${fn}:`)))).toEqual([]);
+    expect(excessGrants(template, QUERY_API_COMMANDS)).toEqual([]);
+  });
+
+  it('never grants a Scan', () => {
+    const policies = JSON.stringify(Object.keys(QUERY_API_COMMANDS).map((fn) => template.Resources[fn]!.Properties!.Policies));
+    expect(policies).not.toMatch(/Scan/);
+  });
+
+  it('feeds the aggregator from the findings table’s stream, finding items only, as the local runtime reads it', () => {
+    const aggregator = wiringFromTemplate(template).functions.find((f) => f.logicalId === 'AggregatorFunction');
+    expect(aggregator).toMatchObject({ entryPoint: 'functions/aggregator/handler.ts', streams: [{ table: 'FindingsTable', batchSize: 500 }] });
+    const mapping = (template.Resources.AggregatorFunction!.Properties!.Events as Record<string, { Properties: Record<string, unknown> }>).FindingsStream!.Properties;
+    expect(mapping).toMatchObject({ BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: { Type: 'SQS' } }, FilterCriteria: { Filters: [{ Pattern: '{"dynamodb":{"Keys":{"sk":{"S":["F"]}}}}' }] } });
+  });
+
+  it('creates the findings table locally with the proposed indexes: same sort key and projection as byTeam', () => {
+    const [table] = tablesFromTemplate(template, (id) => id).filter((t) => t.logicalId === 'FindingsTable');
+    const indexes = Object.fromEntries(table!.input.GlobalSecondaryIndexes!.map((g) => [g.IndexName, g]));
+    expect(Object.keys(indexes).sort()).toEqual([INDEXES.account, INDEXES.all, INDEXES.suppression, INDEXES.team].sort());
+    expect(indexes[INDEXES.all]!.Projection).toEqual(indexes[INDEXES.team]!.Projection);
+    expect(indexes[INDEXES.all]!.KeySchema![1]).toEqual(indexes[INDEXES.team]!.KeySchema![1]);
+    expect(indexes[INDEXES.suppression]).toMatchObject({ KeySchema: [{ AttributeName: 'gsi3pk' }, { AttributeName: 'suppressedUntil' }], Projection: { ProjectionType: 'KEYS_ONLY' } });
+  });
+
+  it('deploys the OpenAPI document as the JWT API’s definition, one Lambda integration per route', () => {
+    expect(template.Resources.QueryApi!.Properties!.DefinitionBody).toEqual({ 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: './openapi/vigil-api.yaml' } } });
+    const doc = loadOpenApi();
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual([...ROUTES].sort());
+    for (const methods of Object.values(doc.paths)) {
+      for (const operation of Object.values(methods) as Array<Record<string, unknown>>) {
+        expect(operation['x-amazon-apigateway-integration']).toMatchObject({ type: 'aws_proxy', payloadFormatVersion: '2.0' });
+        expect(JSON.stringify(operation['x-amazon-apigateway-integration'])).toContain('${QueryApiFunction.Arn}');
+      }
+    }
+    expect(JSON.stringify(doc.components)).toContain('${OidcIssuer}');
+    expect(template.Parameters?.OidcAudience).toBeDefined();
+  });
+});
