@@ -14,6 +14,8 @@ Commands:
                    directory from a file (--org) or from AWS Organizations
   suppressions --dry-run FILE [--org FILE] [--config FILE]
                    which findings the configuration's suppression rules would hide
+  staging-report --table NOTIFICATIONS_TABLE [--days N]
+                   what the rules in staging would have sent
   token --team T [--team U] | --admin
                    a token for the local query API (printed as the last line)
   local [flags]    run Vigil on this machine (what \`npm start\` runs)
@@ -39,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'suppressions': {
         const { suppressionsCommand } = await import('./commands/route.js');
         return await suppressionsCommand(args, out);
+      }
+      case 'staging-report': {
+        const { stagingReportCommand } = await import('./commands/staging-report.js');
+        return await stagingReportCommand(args, out);
       }
       case 'token': {
         const { tokenCommand } = await import('./commands/token.js');

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { MessageRef } from '../../core/notify/interactions.js';
 import type { FlapState } from '../../core/notify/noise.js';
@@ -16,6 +16,7 @@ import type { Claim, DeadLetter, DeliveryMeta, LedgerRecord, NotificationState }
  * | flap window   | `N#<findingId>`             | `FLAP`          | 2 days   |
  * | Slack message | `N#<findingId>`             | `SLACK#<team>`  | 400 days |
  * | burst counter | `B#<team>#<windowStart>`    | `B`             | 1 day    |
+ * | staged message| `ST#<yyyy-mm-dd>`           | `<at>#<key>`    | 30 days  |
  *
  * A ledger entry is the delivery's idempotency record: `PENDING` with a lease while an
  * invocation sends, `DONE` with the outcome afterwards. Dead letters share a partition
@@ -27,7 +28,38 @@ export const stateKeys = {
   flap: (findingId: string) => ({ pk: `N#${findingId}`, sk: 'FLAP' }),
   slackRef: (findingId: string, team: string) => ({ pk: `N#${findingId}`, sk: `SLACK#${team}` }),
   burst: (team: string, windowStart: string) => ({ pk: `B#${team}#${windowStart}`, sk: 'B' }),
+  staged: (day: string, at: string, key: string) => ({ pk: `ST#${day}`, sk: `${at}#${key}` }),
 };
+
+/** What a staged rule would have sent, one Query a day: `vigil staging-report` reads it. */
+export interface StagedMessage {
+  key: string;
+  at: string;
+  findingId?: string;
+  channel?: string;
+  team?: string;
+  transition?: string;
+  wouldHaveSent: unknown;
+}
+
+/** The staging report: what staged rules would have sent over the last `days` days, newest first. */
+export async function loadStagedMessages(client: DynamoDBDocumentClient, table: string, options: { days: number; now?: Date }): Promise<StagedMessage[]> {
+  const now = options.now ?? new Date();
+  const messages: StagedMessage[] = [];
+  for (let d = 0; d < options.days; d++) {
+    const day = new Date(now.getTime() - d * 86_400_000).toISOString().slice(0, 10);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `ST#${day}` }, ScanIndexForward: false, ExclusiveStartKey: start }));
+      for (const item of out.Items ?? []) {
+        const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
+        messages.push(rest as StagedMessage);
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return messages;
+}
 
 const DAY_S = 24 * 60 * 60;
 
@@ -119,6 +151,16 @@ export class DynamoNotificationState implements NotificationState {
         ExpressionAttributeValues: values,
       }),
     );
+    if (record.result === 'skipped' && record.reason === 'staged') {
+      // The staging report's copy: a noisy rule is tuned by reading what it would have sent.
+      const at = now.toISOString();
+      await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...stateKeys.staged(at.slice(0, 10), at, meta.key), key: meta.key, at, ...this.describe(meta), wouldHaveSent: record.wouldHaveSent, expiresAt: this.ttl(now, this.deadLetterTtl) },
+        }),
+      );
+    }
   }
 
   public async recordOnce(meta: DeliveryMeta, record: LedgerRecord, now: Date): Promise<boolean> {
