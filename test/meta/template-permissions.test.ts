@@ -197,3 +197,22 @@ describe('meta: the command table follows the code', () => {
     ]);
   });
 });
+
+describe('meta: what a function sends through an assumed role, that role grants', () => {
+  it('the management-account reader role allows every Organizations call the directory sync makes', () => {
+    // Prepare
+    const reader = loadTemplate('infra/management-organizations-reader.yaml');
+    const statements = (reader.Resources.OrganizationsReaderRole!.Properties!.Policies as Array<{ PolicyDocument: { Statement: Array<{ Effect: string; Action: string | string[] }> } }>).flatMap(
+      (p) => p.PolicyDocument.Statement,
+    );
+    const granted = new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+    // Act
+    const viaRole = Object.values(FUNCTION_COMMANDS)
+      .flat()
+      .filter((c) => c.viaRole)
+      .map((c) => `${c.service}:${c.operation}`);
+    // Assess
+    expect(viaRole.length).toBeGreaterThan(0);
+    expect(viaRole.filter((action) => !granted.has(action))).toEqual([]);
+  });
+});
