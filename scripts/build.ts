@@ -4,11 +4,11 @@
  * and writes dist/<LogicalId>/. Then imports each bundle in a fresh Node process to
  * prove it loads, and prints the sizes.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import { loadTemplate } from '../cli/local/template.js';
+import { checkBundle, placeholderEnvironment } from './check-bundles.js';
 
 interface EsbuildProperties {
   Format?: 'esm' | 'cjs';
@@ -61,13 +61,16 @@ export async function buildFunctions(outRoot = 'dist'): Promise<Array<{ name: st
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('build.ts')) {
   const built = await buildFunctions();
   if (built.length === 0) throw new Error('template.yaml has no esbuild functions');
+  const template = loadTemplate('template.yaml');
+  let failed = 0;
   for (const fn of built) {
-    // Load the bundle as Lambda would: a fresh process, the handler export must exist.
-    execFileSync(
-      process.execPath,
-      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(resolve(fn.file))}); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); }`],
-      { env: { ...process.env, TABLE_NAME: 'build-check', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: 'inherit' },
-    );
-    console.log(`${fn.name.padEnd(24)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${fn.file}`);
+    // Load the bundle as Lambda would: a fresh process, the function's own environment.
+    const problem = checkBundle(fn.file, placeholderEnvironment(template, fn.name));
+    if (problem) {
+      failed++;
+      console.error(`${fn.name}: does not load: ${problem}`);
+    }
+    console.log(`${fn.name.padEnd(26)} ${(fn.bytes / 1024).toFixed(0).padStart(6)} KB  ${fn.file}`);
   }
+  if (failed) process.exitCode = 1;
 }

@@ -9,11 +9,5 @@ SAM="${VIGIL_TOOLS_VENV:-$ROOT/.venv-tools}/aws-sam-cli/bin/sam"
 [[ -x node_modules/.bin/esbuild ]] || { echo "esbuild missing: run npm ci first" >&2; exit 1; }
 export PATH="$ROOT/node_modules/.bin:$PATH" SAM_CLI_TELEMETRY=0
 "$SAM" build --template template.yaml --build-dir .aws-sam/build "$@"
-# Each bundle must load as Lambda loads it (configuration comes from the environment).
-for f in .aws-sam/build/*/handler.mjs; do
-  if ! TABLE_NAME=build-check AWS_REGION=us-east-1 AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true \
-    node --input-type=module -e "const m = await import('$ROOT/$f'); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); }" 2>/tmp/sam-build-load.err; then
-    echo "does not load: $f" >&2; cut -c1-400 /tmp/sam-build-load.err | tail -5 >&2; exit 1
-  fi
-  echo "loads: $f ($(du -k "$f" | cut -f1) KB)"
-done
+# Each bundle must load as Lambda loads it, with its own environment from the template.
+npx tsx scripts/check-bundles.ts .aws-sam/build
