@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from './dynamodb-client.js';
+import { heartbeatKey } from './heartbeat-keys.js';
 import { queryIndexKeys } from './query-keys.js';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
@@ -17,12 +18,8 @@ import type { FindingStore, HeartbeatStore, QuarantineEntry, QuarantineStore } f
  * | detail text | `F#<id>`             | `D`                       | no                 |
  * | history     | `F#<id>`             | `H#<observedAt>#<kind>`   | no (TTL)           |
  * | quarantine  | `Q#<day>#<shard>`    | `<receivedAt>#<origin>`   | no (TTL)           |
- * | heartbeat   | `HB`                 | `<account>#<region>`      | no                 |
+ * | heartbeat   | `HB#<shard 0-15>`    | `<account>#<region>`      | no                 |
  */
-export function heartbeatKey(accountId: string, region: string) {
-  return { pk: 'HB', sk: `${accountId}#${region}` };
-}
-
 export const keys = {
   finding: (id: string) => ({ pk: `F#${id}`, sk: 'F' }),
   detail: (id: string) => ({ pk: `F#${id}`, sk: 'D' }),

@@ -1,8 +1,15 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HeartbeatRecord } from '../core/coverage.js';
+import { HEARTBEAT_SHARDS } from './heartbeat-keys.js';
 
-/** Every account and Region's last heartbeat, by Query over the heartbeat partition (never Scan). */
+/** Every account and Region's last heartbeat, by Query over the heartbeat partitions (never Scan). */
 export async function loadHeartbeats(client: DynamoDBDocumentClient, tableName: string): Promise<HeartbeatRecord[]> {
+  const records: HeartbeatRecord[] = [];
+  for (let shard = 0; shard < HEARTBEAT_SHARDS; shard++) records.push(...(await loadShard(client, tableName, `HB#${shard}`)));
+  return records;
+}
+
+async function loadShard(client: DynamoDBDocumentClient, tableName: string, pk: string): Promise<HeartbeatRecord[]> {
   const records: HeartbeatRecord[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -10,7 +17,7 @@ export async function loadHeartbeats(client: DynamoDBDocumentClient, tableName: 
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': 'HB' },
+        ExpressionAttributeValues: { ':pk': pk },
         ProjectionExpression: 'accountId, #region, lastHeartbeat',
         ExpressionAttributeNames: { '#region': 'region' },
         ExclusiveStartKey: start,
