@@ -10,7 +10,8 @@ import { build, type BuildOptions } from 'esbuild';
 import { loadTemplate } from '../cli/local/template.js';
 import { checkBundle, placeholderEnvironment } from './check-bundles.js';
 
-interface EsbuildProperties {
+/** A function's esbuild `Metadata.BuildProperties`, as SAM reads them. */
+export interface EsbuildProperties {
   Format?: 'esm' | 'cjs';
   Minify?: boolean;
   Target?: string;
@@ -22,7 +23,8 @@ interface EsbuildProperties {
   External?: string[];
 }
 
-function pairs(list: string[] | undefined): Record<string, string> {
+/** SAM's `key=value` lists (OutExtension, Banner) as an object. */
+export function pairs(list: string[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 

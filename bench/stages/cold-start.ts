@@ -1,0 +1,330 @@
+/**
+ * Cold start of every function: bundles built exactly as `sam build` builds them
+ * (scripts/build.ts `buildFunctions`, into bench/tmp/dist), then the time to import each
+ * in a fresh `node` process (wall time of the process minus that of a bare `node` with
+ * the same flags, median of the runs), beside the same function unbundled: its
+ * TypeScript compiled file by file to ESM (esbuild, bundle: false) with dependencies
+ * loaded from node_modules, the layout a zip of the compiled tree and node_modules
+ * would have. Both run with the template's NODE_OPTIONS (--enable-source-maps) and
+ * without it. For IngestFunction, scratch builds under bench/tmp/experiments measure
+ * what the usual suspects cost: zod's locales, the Tracer (X-Ray SDK), and the
+ * configuration parse (YAML + ajv compile) at init.
+ */
+import { pairs, type EsbuildProperties } from '../../scripts/build.js';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { loadTemplate, type CfnTemplate } from '../../cli/local/template.js';
+import { buildFunctions } from '../../scripts/build.js';
+import { median, round } from '../lib/stats.js';
+import type { BenchContext, Stage } from './types.js';
+
+interface Variant {
+  label: string;
+  file?: string;
+  nodeOptions: string;
+  env?: Record<string, string>;
+}
+
+function walkTs(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walkTs(path) : path.endsWith('.ts') && !path.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** A stand-in for a `!Ref` a function's environment names: a parameter's default, else something of the right shape. */
+function refValue(template: CfnTemplate, name: string): string {
+  const param = template.Parameters?.[name];
+  if (param && typeof param.Default === 'string' && param.Default !== '') return param.Default;
+  const type = template.Resources[name]?.Type ?? '';
+  if (type === 'AWS::SNS::Topic' || /Arn$/.test(name)) return `arn:aws:sns:us-east-1:123456789012:bench-${name}`;
+  if (/Url$/i.test(name)) return 'https://vigil.example.com';
+  return `bench-${name}`;
+}
+
+/** A function's environment as template.yaml sets it (Globals, then its own), without NODE_OPTIONS. */
+function templateEnv(template: CfnTemplate, logicalId: string): Record<string, string> {
+  const globals = ((template.Globals as { Function?: { Environment?: { Variables?: Record<string, unknown> } } } | undefined)?.Function?.Environment?.Variables ?? {}) as Record<string, unknown>;
+  const own = ((template.Resources[logicalId]?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...globals, ...own })) {
+    if (key === 'NODE_OPTIONS') continue;
+    if (typeof value === 'string' || typeof value === 'number') env[key] = String(value);
+    else if (value && typeof value === 'object' && 'Ref' in value) env[key] = refValue(template, String((value as { Ref: unknown }).Ref));
+    else env[key] = `bench-${key.toLowerCase()}`;
+  }
+  return env;
+}
+
+/** The environment a function starts with (what its module-level code reads); nothing from this shell. */
+function functionEnv(nodeOptions: string, own: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...own,
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+  };
+}
+
+function runOnce(variant: Variant): number {
+  const code = variant.file ? `await import(${JSON.stringify(pathToFileURL(resolve(variant.file)).href)});` : '0';
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env: functionEnv(variant.nodeOptions, variant.env), encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`importing ${variant.file ?? 'nothing'} failed: ${r.stderr.slice(0, 800)}`);
+  return ms;
+}
+
+/** Runs every variant `runs` times, interleaved (round-robin) so drift hits all alike. */
+function timeAll(variants: Variant[], runs: number): Map<string, number[]> {
+  const samples = new Map(variants.map((v) => [v.label, [] as number[]]));
+  for (let r = 0; r < runs; r++) for (const v of variants) samples.get(v.label)!.push(runOnce(v));
+  return samples;
+}
+
+
+/** The template's esbuild options for a function (as scripts/build.ts maps them). */
+function samOptions(logicalId: string): BuildOptions {
+  const resource = loadTemplate('template.yaml').Resources[logicalId];
+  const p = (resource?.Metadata?.BuildProperties ?? {}) as EsbuildProperties;
+  return {
+    entryPoints: p.EntryPoints ?? [],
+    bundle: true,
+    format: p.Format ?? 'esm',
+    platform: p.Platform ?? 'node',
+    target: p.Target ?? 'es2022',
+    minify: p.Minify ?? false,
+    sourcemap: p.Sourcemap ?? false,
+    outExtension: pairs(p.OutExtension),
+    banner: pairs(p.Banner),
+    external: p.External ?? [],
+    logLevel: 'warning',
+    metafile: true,
+  };
+}
+
+/** zod ships ~40 locales behind `z.locales`; Vigil uses English only (the default). */
+function zodEnglishOnly(stubDir: string): Plugin {
+  const stub = join(stubDir, 'zod-locales-en.js');
+  writeFileSync(stub, `export { default as en } from ${JSON.stringify(resolve('node_modules/zod/v4/locales/en.js'))};\n`);
+  return {
+    name: 'zod-english-only',
+    setup(b) {
+      b.onResolve({ filter: /locales\/index\.js$/ }, (args) => (args.importer.includes(`${'/'}zod${'/'}`) ? { path: stub } : undefined));
+    },
+  };
+}
+
+/** Replaces Powertools Tracer (and the X-Ray SDK under it) with a no-op: measures what tracing costs at init. */
+function withoutTracer(stubDir: string): Plugin {
+  const stub = join(stubDir, 'tracer-stub.js');
+  writeFileSync(stub, 'export class Tracer { captureAWSv3Client(c) { return c; } }\nexport const captureLambdaHandler = () => ({ before: () => undefined });\n');
+  return {
+    name: 'without-tracer',
+    setup(b) {
+      b.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: stub }));
+    },
+  };
+}
+
+/**
+ * The configuration validated at build time instead of at init: loadRuntimeConfig returns
+ * the object parseVigilConfig made of the embedded YAML (no YAML parse, no ajv compile,
+ * no Intl time-zone checks when the function starts).
+ */
+async function configPrevalidated(): Promise<Plugin | undefined> {
+  const { parseVigilConfig } = await import('../../functions/shared/core/routing/config.js');
+  const { VIGIL_CONFIG_FILE, VIGIL_CONFIG_YAML } = await import('../../functions/shared/config/embedded.js');
+  const config = parseVigilConfig(VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE);
+  const json = JSON.stringify(config);
+  // Only if the configuration is plain data (it survives JSON as it is).
+  if (!isDeepStrictEqual(JSON.parse(json), config)) return undefined;
+  const target = resolve('functions/shared/runtime/config.ts');
+  return {
+    name: 'config-prevalidated',
+    setup(b) {
+      b.onLoad({ filter: /runtime[/\\]config\.ts$/ }, (args) => (args.path === target ? { contents: `export function loadRuntimeConfig() { return ${json}; }\n`, loader: 'ts' } : undefined));
+    },
+  };
+}
+
+/** Bytes of the output by npm package (or `vigil` for the project's own files). */
+function composition(metafile: Metafile): Array<{ package: string; kb: number }> {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const name = m?.[1] ?? 'vigil';
+      bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...bytes.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([name, b]) => ({ package: name, kb: Math.round(b / 1024) }));
+}
+
+export const coldStartStage: Stage = {
+  name: 'cold-start',
+  phase: 'cpu',
+  async run(ctx: BenchContext) {
+    const runs = ctx.args.coldStartRuns;
+    const dist = relative(ctx.root, join(ctx.tmp, 'dist'));
+    const built = await buildFunctions(dist);
+    ctx.log(`built ${built.length} bundles: ${built.map((b) => `${b.name} ${Math.round(b.bytes / 1024)} KB`).join(', ')}`);
+
+    // Unbundled: the project's files compiled one by one, dependencies from node_modules.
+    const unbundled = join(ctx.tmp, 'unbundled');
+    rmSync(unbundled, { recursive: true, force: true });
+    await build({
+      entryPoints: walkTs('functions'),
+      outdir: unbundled,
+      outbase: '.',
+      bundle: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'es2022',
+      // Keep `with { type: 'json' }`: Node needs it to import the configuration schema.
+      supported: { 'import-attributes': true },
+      logLevel: 'warning',
+    });
+    mkdirSync(join(unbundled, 'config'), { recursive: true });
+    copyFileSync('config/vigil.schema.json', join(unbundled, 'config/vigil.schema.json'));
+
+    const template = loadTemplate('template.yaml');
+    const entryOf = (name: string) => String((template.Resources[name]?.Metadata?.BuildProperties as EsbuildProperties | undefined)?.EntryPoints?.[0] ?? '');
+    // As deployed: the NODE_OPTIONS template.yaml's Globals give every function.
+    const SM = String(((template.Globals as { Function?: { Environment?: { Variables?: Record<string, unknown> } } } | undefined)?.Function?.Environment?.Variables ?? {}).NODE_OPTIONS ?? '');
+    const variants: Variant[] = [
+      { label: 'bare', nodeOptions: SM },
+      { label: 'bare-nosm', nodeOptions: '' },
+    ];
+    for (const fn of built) {
+      const unbundledFile = join(unbundled, entryOf(fn.name).replace(/\.ts$/, '.js'));
+      const env = templateEnv(template, fn.name);
+      variants.push({ label: `${fn.name}:bundle`, file: fn.file, nodeOptions: SM, env });
+      variants.push({ label: `${fn.name}:unbundled`, file: unbundledFile, nodeOptions: SM, env });
+      // Without source maps: for the ingest function (keeps the run short as functions are added).
+      if (fn.name === 'IngestFunction') {
+        variants.push({ label: `${fn.name}:bundle-nosm`, file: fn.file, nodeOptions: '', env });
+        variants.push({ label: `${fn.name}:unbundled-nosm`, file: unbundledFile, nodeOptions: '', env });
+      }
+    }
+
+    // Scratch builds of IngestFunction: what each suspect costs.
+    const experiments = join(ctx.tmp, 'experiments');
+    rmSync(experiments, { recursive: true, force: true });
+    mkdirSync(experiments, { recursive: true });
+    const ingest = samOptions('IngestFunction');
+    const prevalidated = await configPrevalidated();
+    const scratch: Array<{ label: string; plugins: Plugin[] }> = [
+      { label: 'zod-english-only', plugins: [zodEnglishOnly(experiments)] },
+      { label: 'without-tracer', plugins: [withoutTracer(experiments)] },
+      ...(prevalidated ? [{ label: 'config-prevalidated', plugins: [prevalidated] }] : []),
+      ...(prevalidated ? [{ label: 'zod-english-only+config-prevalidated', plugins: [zodEnglishOnly(experiments), prevalidated] }] : []),
+      ...(prevalidated ? [{ label: 'zod-english-only+config-prevalidated+without-tracer', plugins: [zodEnglishOnly(experiments), prevalidated, withoutTracer(experiments)] }] : []),
+    ];
+    const experimentSizes: Record<string, number> = {};
+    let ingestComposition: Array<{ package: string; kb: number }> = [];
+    if (ingest.entryPoints && (ingest.entryPoints as string[]).length) {
+      const base = await build({ ...ingest, outdir: join(experiments, 'baseline') });
+      ingestComposition = composition(base.metafile!);
+      for (const s of scratch) {
+        const outdir = join(experiments, s.label);
+        await build({ ...ingest, outdir, plugins: s.plugins });
+        const file = join(outdir, readdirSync(outdir).find((f) => f.endsWith('.mjs') || f.endsWith('.js'))!);
+        experimentSizes[s.label] = statSync(file).size;
+        const env = templateEnv(template, 'IngestFunction');
+        variants.push({ label: `experiment:${s.label}`, file, nodeOptions: SM, env });
+        if (s.label.includes('+')) variants.push({ label: `experiment:${s.label}-nosm`, file, nodeOptions: '', env });
+      }
+      // The configuration parse alone (YAML + ajv schema compile + checks), as the handler does at init.
+      const probe = join(experiments, 'config-probe.ts');
+      writeFileSync(
+        probe,
+        [
+          'const t0 = performance.now();',
+          `const { parseVigilConfig } = await import(${JSON.stringify(resolve('functions/shared/core/routing/config.ts'))});`,
+          `const { VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE } = await import(${JSON.stringify(resolve('functions/shared/config/embedded.ts'))});`,
+          'const t1 = performance.now();',
+          'parseVigilConfig(VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE);',
+          'const t2 = performance.now();',
+          'console.log(JSON.stringify({ importMs: t1 - t0, parseMs: t2 - t1 }));',
+        ].join('\n'),
+      );
+      await build({ ...ingest, entryPoints: [probe], outdir: join(experiments, 'config-probe'), sourcemap: false, metafile: false });
+    }
+
+    ctx.log(`timing ${variants.length} variants x ${runs} runs`);
+    const samples = timeAll(variants, runs);
+    const med = (label: string) => median(samples.get(label) ?? []);
+    const bare = med('bare');
+    const bareNoSm = med('bare-nosm');
+
+    const bundleInitMsMedian: Record<string, number | null> = {};
+    const unbundledInitMsMedian: Record<string, number | null> = {};
+    const perFunction: Record<string, unknown> = {};
+    for (const fn of built) {
+      bundleInitMsMedian[fn.name] = round(med(`${fn.name}:bundle`) - bare, 1);
+      unbundledInitMsMedian[fn.name] = round(med(`${fn.name}:unbundled`) - bare, 1);
+      const mapBytes = existsSync(`${fn.file}.map`) ? statSync(`${fn.file}.map`).size : 0;
+      perFunction[fn.name] = {
+        bundleKB: Math.round(fn.bytes / 1024),
+        sourceMapKB: Math.round(mapBytes / 1024),
+        bundleInitMs: bundleInitMsMedian[fn.name],
+        ...(samples.has(`${fn.name}:bundle-nosm`) ? { bundleInitMsWithoutSourceMaps: round(med(`${fn.name}:bundle-nosm`) - bareNoSm, 1) } : {}),
+        unbundledInitMs: unbundledInitMsMedian[fn.name],
+        ...(samples.has(`${fn.name}:unbundled-nosm`) ? { unbundledInitMsWithoutSourceMaps: round(med(`${fn.name}:unbundled-nosm`) - bareNoSm, 1) } : {}),
+      };
+    }
+    const experimentResults: Record<string, unknown> = {};
+    for (const s of scratch) {
+      if (!samples.has(`experiment:${s.label}`)) continue;
+      experimentResults[s.label] = {
+        bundleKB: Math.round((experimentSizes[s.label] ?? 0) / 1024),
+        initMs: round(med(`experiment:${s.label}`) - bare, 1),
+        ...(samples.has(`experiment:${s.label}-nosm`) ? { initMsWithoutSourceMaps: round(med(`experiment:${s.label}-nosm`) - bareNoSm, 1) } : {}),
+      };
+    }
+    // The config probe: in-process timings, median of runs.
+    const probeFile = join(experiments, 'config-probe', 'config-probe.mjs');
+    const probeRuns: Array<{ importMs: number; parseMs: number }> = [];
+    try {
+      for (let r = 0; r < runs; r++) {
+        const out = spawnSync(process.execPath, [probeFile], { env: functionEnv(''), encoding: 'utf8' });
+        if (out.status === 0) probeRuns.push(JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; parseMs: number });
+      }
+    } catch {
+      // reported as missing below
+    }
+    const configInit = probeRuns.length
+      ? { importYamlAjvSchemaMs: round(median(probeRuns.map((p) => p.importMs)), 1), parseAndCompileMs: round(median(probeRuns.map((p) => p.parseMs)), 1) }
+      : null;
+
+    ctx.log(`bundle init (ms, median, as deployed): ${JSON.stringify(bundleInitMsMedian)}`);
+    return {
+      bundleInitMsMedian,
+      unbundledInitMsMedian,
+      details: {
+        coldStart: {
+          runs,
+          method: 'wall time of `node --input-type=module -e "await import(file)"` minus that of a bare `node -e 0` with the same NODE_OPTIONS, median of interleaved runs; headline with NODE_OPTIONS=--enable-source-maps as template.yaml Globals set it',
+          bareNodeMs: round(bare, 1),
+          bareNodeMsWithoutSourceMaps: round(bareNoSm, 1),
+          functions: perFunction,
+          ingestExperiments: { baselineKB: Math.round((built.find((b) => b.name === 'IngestFunction')?.bytes ?? 0) / 1024), ...experimentResults, configInit },
+          ingestBundleComposition: ingestComposition,
+          distDir: dirname(built[0]?.file ?? dist),
+        },
+      },
+    };
+  },
+};
