@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { corpusEvents, loadEvent } from '../support/events.js';
+import { corpusEvents, loadEvent, ingestStream } from '../support/events.js';
 import { lambdaContext, sqsEvent, sqsRecord, type IngestHandler } from '../support/sqs.js';
 import { freshTables, localDocumentClient } from '../support/tables.js';
 import { tableState } from '../support/table-state.js';
@@ -20,25 +20,6 @@ async function loadHandler(table: string): Promise<IngestHandler> {
   return (await import('../../functions/ingest/handler.js')).handler as unknown as IngestHandler;
 }
 
-/** The ingest stream the tests replay: every Config and GuardDuty event of the corpus, plus updates of them. */
-function ingestStream(): unknown[] {
-  const base = [...corpusEvents('config'), ...corpusEvents('guardduty')].map((e) => e.event);
-  const gd = structuredClone(loadEvent('corpus/guardduty/eventbridge/cloud-custodian__iam-duty-event.json')) as { id: string; detail: { updatedAt: string; severity: number; service: { count: number; archived?: boolean } } };
-  const republished = structuredClone(gd);
-  republished.id = 'republished-1';
-  republished.detail.updatedAt = '2017-12-08T21:32:49.862Z';
-  republished.detail.service.count = 7;
-  const escalated = structuredClone(gd);
-  escalated.id = 'escalated-1';
-  escalated.detail.updatedAt = '2017-12-09T03:32:49.862Z';
-  escalated.detail.severity = 8;
-  escalated.detail.service.count = 9;
-  const archived = structuredClone(escalated);
-  archived.id = 'archived-1';
-  archived.detail.updatedAt = '2017-12-10T03:32:49.862Z';
-  archived.detail.service.archived = true;
-  return [...base, republished, escalated, archived];
-}
 
 /**
  * 5 Config findings (the sixth event is a COMPLIANT result for a resource never seen

@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-s
 import { Ajv } from 'ajv';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { corpusEvents, loadEvent } from '../support/events.js';
+import { loadEvent, ingestStream } from '../support/events.js';
 import { announceable, NotifierHarness } from '../support/notifier-harness.js';
 import { tableState } from '../support/table-state.js';
 
@@ -11,25 +11,6 @@ const sns = mockClient(SNSClient);
 const h = new NotifierHarness();
 const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync('docs/notifications/sns-message.schema.json', 'utf8')));
 
-/** The corpus' Config and GuardDuty events, then one GuardDuty finding re-published (a touch), escalated and archived. */
-function replayedStream(): unknown[] {
-  const base = [...corpusEvents('config'), ...corpusEvents('guardduty')].map((e) => e.event);
-  const gd = structuredClone(loadEvent('corpus/guardduty/eventbridge/cloud-custodian__iam-duty-event.json')) as { id: string; detail: { updatedAt: string; severity: number; service: { count: number; archived?: boolean } } };
-  const republished = structuredClone(gd);
-  republished.id = 'republished-1';
-  republished.detail.updatedAt = '2017-12-08T21:32:49.862Z';
-  republished.detail.service.count = 7;
-  const escalated = structuredClone(gd);
-  escalated.id = 'escalated-1';
-  escalated.detail.updatedAt = '2017-12-09T03:32:49.862Z';
-  escalated.detail.severity = 8;
-  escalated.detail.service.count = 9;
-  const archived = structuredClone(escalated);
-  archived.id = 'archived-1';
-  archived.detail.updatedAt = '2017-12-10T03:32:49.862Z';
-  archived.detail.service.archived = true;
-  return [...base, republished, escalated, archived];
-}
 
 const GD = 'deb45d88a09ba37415f4804a95d5da8a';
 
@@ -53,7 +34,7 @@ describe('notifier on DynamoDB Local, fed by the table’s real stream', () => {
 
   it('announces each transition once on Slack and SNS, none for repeats, none on replay', async () => {
     // Prepare
-    const outcomes = await h.ingest(replayedStream());
+    const outcomes = await h.ingest(ingestStream());
     const transitions = announceable(outcomes);
     const records = await h.records();
     const handler = await h.handler();
@@ -112,7 +93,7 @@ describe('notifier on DynamoDB Local, fed by the table’s real stream', () => {
 
   it('publishes exactly these SNS messages for one finding’s life', async () => {
     // Prepare
-    await h.ingest(replayedStream());
+    await h.ingest(ingestStream());
     const handler = await h.handler();
     // Act
     await h.feed(await h.records(), handler);
@@ -192,7 +173,7 @@ describe('notifier on DynamoDB Local, fed by the table’s real stream', () => {
 
 /** A single Config finding (one transition) and the GuardDuty finding's life (three). */
 function smallStream(): unknown[] {
-  return replayedStream().filter((e) => {
+  return ingestStream().filter((e) => {
     const event = e as { id: string; source: string; detail: { id?: string } };
     return ['republished-1', 'escalated-1', 'archived-1'].includes(event.id) || event.detail.id === '36b01b60fc22bb4edb19d62d9899e953' || event.source === 'aws.config';
   });
@@ -303,7 +284,7 @@ describe('notifier faults: nothing lost, nothing twice', () => {
 
   it('intermittent failures on both channels over the whole stream: every transition accounted for, none twice', async () => {
     // Prepare
-    const transitions = announceable(await h.ingest(replayedStream()));
+    const transitions = announceable(await h.ingest(ingestStream()));
     h.slack.fail({ status: 500, count: 4, pathPrefix: '/webhook/' });
     h.slack.fail({ status: 429, count: 2, retryAfter: 0, pathPrefix: '/webhook/' });
     let publish = 0;

@@ -36,3 +36,26 @@ export function corpusEvents(folder: string): CorpusEvent[] {
 export function loadEvent(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join('events', path), 'utf8'));
 }
+
+/**
+ * The stream the integration tests replay: every Config and GuardDuty event of the
+ * corpus, then one GuardDuty finding re-published (a repeat), escalated and archived.
+ */
+export function ingestStream(): unknown[] {
+  const base = [...corpusEvents('config'), ...corpusEvents('guardduty')].map((e) => e.event);
+  const gd = structuredClone(loadEvent('corpus/guardduty/eventbridge/cloud-custodian__iam-duty-event.json')) as { id: string; detail: { updatedAt: string; severity: number; service: { count: number; archived?: boolean } } };
+  const republished = structuredClone(gd);
+  republished.id = 'republished-1';
+  republished.detail.updatedAt = '2017-12-08T21:32:49.862Z';
+  republished.detail.service.count = 7;
+  const escalated = structuredClone(gd);
+  escalated.id = 'escalated-1';
+  escalated.detail.updatedAt = '2017-12-09T03:32:49.862Z';
+  escalated.detail.severity = 8;
+  escalated.detail.service.count = 9;
+  const archived = structuredClone(escalated);
+  archived.id = 'archived-1';
+  archived.detail.updatedAt = '2017-12-10T03:32:49.862Z';
+  archived.detail.service.archived = true;
+  return [...base, republished, escalated, archived];
+}
