@@ -55,6 +55,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         ...deps.notify,
         onRetry: (channel, reason, attempt, waitMs) => {
           metrics.addMetric('DeliveryRetries', MetricUnit.Count, 1);
+          if (reason === 'slack-rate-limited') metrics.addMetric('SlackRateLimited', MetricUnit.Count, 1);
           logger.warn('delivery retried', { ...log, channel, reason, attempt, waitMs });
         },
       });
@@ -62,6 +63,9 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
         const channel = outcome.channel === 'sns' ? 'Sns' : 'Slack';
         if (outcome.result === 'sent') {
           metrics.addMetric(`NotificationsSent${channel}`, MetricUnit.Count, 1);
+          // From the finding's write (the stream record's time) to the message sent.
+          const writtenAt = record.dynamodb?.ApproximateCreationDateTime;
+          if (writtenAt) metrics.addMetric('NotificationLag', MetricUnit.Milliseconds, Math.max(0, Date.now() - writtenAt * 1000));
           logger.info('notification sent', { ...log, channel: outcome.channel, as: outcome.as });
         } else if (outcome.result === 'dead-lettered') {
           metrics.addMetric('NotificationsDeadLettered', MetricUnit.Count, 1);
