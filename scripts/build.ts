@@ -28,6 +28,24 @@ export function pairs(list: string[] | undefined): Record<string, string> {
   return Object.fromEntries((list ?? []).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
 }
 
+/** esbuild options from a function's BuildProperties, as SAM's esbuild builder applies them. */
+export function esbuildOptions(p: EsbuildProperties): BuildOptions {
+  return {
+    entryPoints: p.EntryPoints ?? [],
+    bundle: true,
+    format: p.Format ?? 'esm',
+    platform: p.Platform ?? 'node',
+    target: p.Target ?? 'es2022',
+    minify: p.Minify ?? false,
+    sourcemap: p.Sourcemap ?? false,
+    outExtension: pairs(p.OutExtension),
+    banner: pairs(p.Banner),
+    external: p.External ?? [],
+    logLevel: 'warning',
+    metafile: true,
+  };
+}
+
 export async function buildFunctions(outRoot = 'dist'): Promise<Array<{ name: string; file: string; bytes: number }>> {
   const template = loadTemplate('template.yaml');
   const built: Array<{ name: string; file: string; bytes: number }> = [];
@@ -37,21 +55,7 @@ export async function buildFunctions(outRoot = 'dist'): Promise<Array<{ name: st
     const outdir = join(outRoot, name);
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
-    const options: BuildOptions = {
-      entryPoints: p.EntryPoints ?? [],
-      bundle: true,
-      outdir,
-      format: p.Format ?? 'esm',
-      platform: p.Platform ?? 'node',
-      target: p.Target ?? 'es2022',
-      minify: p.Minify ?? false,
-      sourcemap: p.Sourcemap ?? false,
-      outExtension: pairs(p.OutExtension),
-      banner: pairs(p.Banner),
-      external: p.External ?? [],
-      logLevel: 'warning',
-      metafile: true,
-    };
+    const options: BuildOptions = { ...esbuildOptions(p), outdir };
     await build(options);
     const ext = pairs(p.OutExtension)['.js'] ?? '.js';
     const file = join(outdir, `handler${ext}`);

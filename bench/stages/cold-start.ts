@@ -10,7 +10,7 @@
  * what the usual suspects cost: zod's locales, the Tracer (X-Ray SDK), and the
  * configuration parse (YAML + ajv compile) at init.
  */
-import { pairs, type EsbuildProperties } from '../../scripts/build.js';
+import { esbuildOptions, type EsbuildProperties } from '../../scripts/build.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -95,20 +95,7 @@ function timeAll(variants: Variant[], runs: number): Map<string, number[]> {
 function samOptions(logicalId: string): BuildOptions {
   const resource = loadTemplate('template.yaml').Resources[logicalId];
   const p = (resource?.Metadata?.BuildProperties ?? {}) as EsbuildProperties;
-  return {
-    entryPoints: p.EntryPoints ?? [],
-    bundle: true,
-    format: p.Format ?? 'esm',
-    platform: p.Platform ?? 'node',
-    target: p.Target ?? 'es2022',
-    minify: p.Minify ?? false,
-    sourcemap: p.Sourcemap ?? false,
-    outExtension: pairs(p.OutExtension),
-    banner: pairs(p.Banner),
-    external: p.External ?? [],
-    logLevel: 'warning',
-    metafile: true,
-  };
+  return esbuildOptions(p);
 }
 
 /** zod ships ~40 locales behind `z.locales`; Vigil uses English only (the default). */

@@ -59,3 +59,22 @@ export function ingestStream(): unknown[] {
   archived.detail.service.archived = true;
   return [...base, republished, escalated, archived];
 }
+
+/** Normalizes every event, counting findings, observations and ignored events, and collecting errors by origin. */
+export function tallyCorpus(events: CorpusEvent[], normalize: (event: Record<string, unknown>) => { kind: string; observations?: unknown[] }) {
+  const counts = { events: events.length, findings: 0, observations: 0, ignored: 0, errors: 0 };
+  const errors: string[] = [];
+  for (const { origin, event } of events) {
+    try {
+      const result = normalize(event);
+      if (result.kind === 'findings') {
+        counts.findings++;
+        counts.observations += result.observations?.length ?? 0;
+      } else counts.ignored++;
+    } catch (error) {
+      counts.errors++;
+      errors.push(`${origin}: ${(error as Error).message}`);
+    }
+  }
+  return { counts, errors };
+}

@@ -14,7 +14,7 @@ import {
   normalizerFor,
   type NormalizeResult,
 } from '../../../functions/shared/core/normalizers/index.js';
-import { corpusEvents } from '../../support/events.js';
+import { corpusEvents, tallyCorpus } from '../../support/events.js';
 import { corpusEvent } from '../detections/cases.js';
 
 const PANTHER = 'corpus/cloudtrail/raw/panther-analysis.jsonl';
@@ -287,20 +287,7 @@ describe('normalizer: cloudtrail', () => {
       const events = corpusEvents(folder);
 
       // Act
-      const counts = { events: events.length, findings: 0, observations: 0, ignored: 0, errors: 0 };
-      const errors: string[] = [];
-      for (const { origin, event } of events) {
-        try {
-          const result = folder === 'cloudtrail/raw' ? normalizeRecord(event) : normalizeEvent(event);
-          if (result.kind === 'findings') {
-            counts.findings++;
-            counts.observations += result.observations.length;
-          } else counts.ignored++;
-        } catch (error) {
-          counts.errors++;
-          errors.push(`${origin}: ${(error as Error).message}`);
-        }
-      }
+      const { counts, errors } = tallyCorpus(events, (event) => (folder === 'cloudtrail/raw' ? normalizeRecord(event) : normalizeEvent(event)));
       console.log(`${folder}: ${JSON.stringify(counts)}`);
 
       // Assess

@@ -10,7 +10,7 @@ import {
   regionOf,
   securityHubSeverity,
 } from '../../../functions/shared/core/normalizers/securityhub.js';
-import { corpusEvents, loadEvent } from '../../support/events.js';
+import { corpusEvents, loadEvent, tallyCorpus } from '../../support/events.js';
 
 type Json = Record<string, unknown>;
 
@@ -371,20 +371,7 @@ describe('normalizer: securityhub', () => {
       const events = corpusEvents(folder);
 
       // Act
-      const counts = { events: events.length, findings: 0, observations: 0, ignored: 0, errors: 0 };
-      const errors: string[] = [];
-      for (const { origin, event: e } of events) {
-        try {
-          const result = normalizeEvent(e);
-          if (result.kind === 'findings') {
-            counts.findings++;
-            counts.observations += result.observations.length;
-          } else counts.ignored++;
-        } catch (error) {
-          counts.errors++;
-          errors.push(`${origin}: ${(error as Error).message}`);
-        }
-      }
+      const { counts, errors } = tallyCorpus(events, normalizeEvent);
       console.log(`${folder}: ${JSON.stringify(counts)}`);
 
       // Assess
