@@ -32,6 +32,8 @@ export default defineConfig({
       },
       // Vigil as a user runs it: child processes that start their own DynamoDB Local.
       { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env, testTimeout: 180_000, hookTimeout: 180_000 } },
+      // What a person sees, in headless Chromium (Debian's, installed by the setup when missing); screenshots for the README.
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], env, globalSetup: ['test/support/chromium-global-setup.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * A local stand-in for Slack, on 127.0.0.1: it takes incoming-webhook posts
  * (`POST /webhook/<team>`) and the Web API calls Vigil makes (`/api/chat.postMessage`,
  * `/api/chat.update`, `/api/views.open`), records them, and shows them at `/` as a person
- * would read them; `/messages` lists them as JSON. It can be told to answer the next N
+ * would read them, one channel at a time with `/?channel=webhook:<team>` (or the API's
+ * channel); `/messages` lists them as JSON. It can be told to answer the next N
  * requests with 429 (and Retry-After) or 500, to try Vigil's retries:
  *
  * ```sh
@@ -115,8 +116,12 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     };
 
     if (req.method === 'GET' && path === '/') {
+      const counts = new Map<string, number>();
+      for (const m of messages) counts.set(m.channel, (counts.get(m.channel) ?? 0) + 1);
+      const selected = url.searchParams.get('channel') ?? undefined;
+      const channels = [...counts].map(([channel, count]) => ({ channel, count })).sort((a, b) => a.channel.localeCompare(b.channel));
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(renderPage(messages));
+      res.end(renderPage(selected ? messages.filter((m) => m.channel === selected) : messages, 'Vigil · local Slack', { channels, ...(selected ? { selected } : {}) }));
       return;
     }
     if (req.method === 'GET' && path === '/messages') return json(200, { messages, views });
@@ -352,32 +357,98 @@ export function renderBlock(block: Record<string, unknown>): string {
   }
 }
 
+/** Severities and the outcomes a message can announce, as the colour bar Slack draws beside an attachment. */
+export type MessageTone = 'critical' | 'high' | 'medium' | 'low' | 'informational' | 'resolved' | 'suppressed' | 'other';
+
+/**
+ * What a message is about, read from its first line as Vigil writes it
+ * (`:red_circle: *HIGH* · *New finding* · payments`, `:white_check_mark: *Resolved* ...`).
+ */
+export function messageTone(message: Pick<RecordedMessage, 'text' | 'blocks'>): MessageTone {
+  const first = (message.blocks as Array<{ text?: AnyText }>).find((b) => b.text?.text)?.text?.text ?? message.text;
+  const headline = first.split('\n')[0]!;
+  if (/\*Resolved\*/.test(headline)) return 'resolved';
+  if (/\*Suppressed\*/.test(headline)) return 'suppressed';
+  const severity = /\*?(CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL)\*?(?: ·|$)/.exec(headline)?.[1];
+  return severity ? (severity.toLowerCase() as MessageTone) : 'other';
+}
+
+/** `webhook:payments` (a team's incoming webhook) as a channel name a person knows; API channels as they are. */
+function channelLabel(channel: string): string {
+  return channel.startsWith('webhook:') ? `#${channel.slice('webhook:'.length)}` : channel.startsWith('#') || /^[CG][A-Z0-9]+$/.test(channel) ? channel : `#${channel}`;
+}
+
 /** A message as Slack would show it (blocks, or its text when it has none). */
 export function renderMessage(message: Pick<RecordedMessage, 'channel' | 'text' | 'blocks' | 'ts'> & Partial<Pick<RecordedMessage, 'threadTs' | 'edits' | 'receivedAt'>>): string {
   const body = message.blocks.length ? (message.blocks as Array<Record<string, unknown>>).map(renderBlock).join('\n') : `<div class="text">${mrkdwnToHtml(escapeHtml(message.text))}</div>`;
-  const meta = [escapeHtml(message.channel), message.threadTs ? `reply in thread ${escapeHtml(message.threadTs)}` : '', message.edits?.length ? `edited ${message.edits.length}×` : '']
+  const time = message.receivedAt ? `<time class="sent" datetime="${escapeHtml(message.receivedAt)}">${escapeHtml(message.receivedAt.slice(11, 19))}</time>` : '';
+  const meta = [escapeHtml(channelLabel(message.channel)), message.threadTs ? `reply in thread ${escapeHtml(message.threadTs)}` : '', message.edits?.length ? `edited ${message.edits.length}×` : '']
     .filter(Boolean)
     .join(' · ');
-  return `<article class="message${message.threadTs ? ' reply' : ''}"><div class="meta"><b>Vigil</b> <span class="app">APP</span> ${meta}</div>${body}</article>`;
+  const tone = messageTone(message);
+  return `<article class="message tone-${tone}${message.threadTs ? ' reply' : ''}" data-tone="${tone}" data-channel="${escapeHtml(message.channel)}"><div class="avatar">V</div><div class="content"><div class="meta"><b>Vigil</b> <span class="app">APP</span> ${time} <span class="where">${meta}</span></div><div class="bar">${body}</div></div></article>`;
 }
 
+const TONE_COLOURS: Record<MessageTone, string> = {
+  critical: '#a3001b',
+  high: '#e01e5a',
+  medium: '#f2952f',
+  low: '#ecb22e',
+  informational: '#9e9ea6',
+  resolved: '#2eb67d',
+  suppressed: '#9e9ea6',
+  other: '#1264a3',
+};
+
 const STYLE = `
-body{font:15px/1.46 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1d1c1d;max-width:860px;margin:24px auto;padding:0 16px;background:#fff}
-h1{font-size:18px}.message{border-left:4px solid #e8e8e8;padding:8px 12px;margin:14px 0}.message.reply{margin-left:40px;border-color:#c5e0f5}
-.meta{color:#616061;font-size:13px;margin-bottom:4px}.app{background:#e8e8e8;border-radius:3px;font-size:10px;padding:1px 3px}
-.header{font-weight:900;font-size:18px;margin:4px 0}.section{margin:6px 0}.fields{display:grid;grid-template-columns:1fr 1fr;gap:8px 24px;margin-top:6px}
+*{box-sizing:border-box}
+body{font:15px/1.46 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif,"Noto Color Emoji";color:#1d1c1d;margin:0;background:#fff}
+.page{display:grid;grid-template-columns:220px 1fr;min-height:100vh}
+nav{background:#3f0e40;color:#cfc3cf;padding:14px 0;font-size:15px}nav .workspace{color:#fff;font-weight:900;font-size:17px;padding:0 16px 12px;border-bottom:1px solid #5d3a5e;margin-bottom:10px}
+nav a{display:flex;justify-content:space-between;color:#cfc3cf;padding:3px 16px}nav a.selected{background:#1164a3;color:#fff}nav a .count{font-size:12px;opacity:.8}
+main{padding:0 24px 24px;min-width:0;max-width:1040px}
+h1{font-size:18px;font-weight:900;margin:0 -24px 8px;padding:14px 24px;border-bottom:1px solid #e2e2e2}h1 small{font-weight:400;color:#616061;font-size:13px;margin-left:8px}
+.message{display:flex;gap:10px;padding:10px 0;margin:0}.message+.message{border-top:1px solid #f0f0f0}.message.reply{margin-left:48px}
+.avatar{flex:none;width:36px;height:36px;border-radius:6px;background:#1d1c1d;color:#fff;font-weight:900;display:flex;align-items:center;justify-content:center}
+.content{flex:1;min-width:0}.meta{color:#616061;font-size:13px;margin-bottom:4px}.meta b{color:#1d1c1d;font-size:15px}.app{background:#e8e8e8;border-radius:3px;font-size:10px;padding:1px 3px;font-weight:700}
+.bar{border-left:4px solid #ddd;padding:2px 0 2px 12px}
+${Object.entries(TONE_COLOURS)
+  .map(([tone, colour]) => `.tone-${tone} .bar{border-left-color:${colour}}`)
+  .join('')}
+.header{font-weight:900;font-size:18px;margin:4px 0}.section{margin:4px 0}.fields{display:grid;grid-template-columns:1fr 1fr;gap:6px 24px;margin-top:6px}
 .context{color:#616061;font-size:12px;margin:6px 0}code{background:#f6f6f6;border:1px solid #e1e1e1;border-radius:3px;padding:0 3px;font-size:12px;color:#c01343;word-break:break-all}
-.actions button{border:1px solid #bbb;background:#fff;border-radius:4px;padding:4px 12px;margin:4px 8px 0 0;font-weight:700}
+.actions button{border:1px solid #bbb;background:#fff;border-radius:4px;padding:4px 12px;margin:4px 8px 0 0;font:inherit;font-size:14px;font-weight:700}
 .actions button.primary{background:#007a5a;color:#fff;border-color:#007a5a}.actions button.danger{background:#e01e5a;color:#fff;border-color:#e01e5a}
-a{color:#1264a3;text-decoration:none}.mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}time{border-bottom:1px dotted #999}
+a{color:#1264a3;text-decoration:none}.mention{background:#e8f5fa;color:#1264a3;border-radius:3px;padding:0 2px}.section time,.fields time,.context time{border-bottom:1px dotted #999}
+.input label{display:block;font-weight:700}.input textarea{width:100%;height:48px}
 pre.unknown{background:#fafafa;font-size:12px;padding:6px}`;
 
-/** The page of the local server (and of docs/notifications/*.html): every message in order. */
-export function renderPage(messages: ReadonlyArray<Parameters<typeof renderMessage>[0]>, title = 'Vigil · local Slack'): string {
+/** The channels of the local server's sidebar, and the one shown. */
+export interface PageNavigation {
+  channels: Array<{ channel: string; count: number }>;
+  /** The channel shown; all of them when absent. */
+  selected?: string;
+}
+
+function renderNavigation(nav: PageNavigation, total: number): string {
+  const link = (href: string, label: string, count: number, selected: boolean) =>
+    `<a href="${escapeHtml(href)}"${selected ? ' class="selected"' : ''}><span>${escapeHtml(label)}</span><span class="count">${count}</span></a>`;
+  return `<nav><div class="workspace">Vigil · local</div>${link('/', 'All messages', total, !nav.selected)}${nav.channels
+    .map((c) => link(`/?channel=${encodeURIComponent(c.channel)}`, channelLabel(c.channel), c.count, c.channel === nav.selected))
+    .join('')}</nav>`;
+}
+
+/**
+ * The page of the local server (and of docs/notifications/*.html): every message in order,
+ * with the server's channel list beside them when `nav` is given.
+ */
+export function renderPage(messages: ReadonlyArray<Parameters<typeof renderMessage>[0]>, title = 'Vigil · local Slack', nav?: PageNavigation): string {
+  const heading = nav?.selected ? `${channelLabel(nav.selected)}<small>${messages.length} message${messages.length === 1 ? '' : 's'}</small>` : escapeHtml(title);
+  const list = messages.length ? messages.map(renderMessage).join('\n') : '<p>No messages yet.</p>';
+  const main = `<main><h1>${heading}</h1>\n${list}\n</main>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><h1>${escapeHtml(title)}</h1>
-${messages.length ? messages.map(renderMessage).join('\n') : '<p>No messages yet.</p>'}
+<body>${nav ? `<div class="page">${renderNavigation(nav, nav.channels.reduce((n, c) => n + c.count, 0))}${main}</div>` : main}
 </body></html>
 `;
 }
