@@ -2,6 +2,8 @@
 # Lints and scans the SAM template and the infra/ StackSet templates.
 #
 #   scripts/validate-template.sh            cfn-lint, sam validate --lint, checkov
+#   scripts/validate-template.sh --self-test  each tool fed a broken copy of template.yaml
+#                                             must fail: proof the checks can fail at all
 #
 # The tools are Python packages. They live in a project-local folder
 # (.venv-tools) that this script fills on first use: one virtualenv per tool,
@@ -44,6 +46,39 @@ CHECKOV="$VENVS/checkov/bin/checkov"
 shopt -s nullglob
 INFRA=(infra/*.yaml)
 shopt -u nullglob
+
+if [[ "${1:-}" == "--self-test" ]]; then
+  scratch="$(mktemp -d)"
+  trap 'rm -rf "$scratch"' EXIT
+  # broken <name> <sed expression>: template.yaml with one fault, which the tool must catch.
+  broken() {
+    local out="$scratch/$1.yaml"
+    sed -E "$2" template.yaml >"$out"
+    if cmp -s template.yaml "$out"; then
+      echo "self-test: the fault '$1' no longer applies to template.yaml; update the self-test" >&2
+      exit 1
+    fi
+    echo "$out"
+  }
+  expect_failure() {
+    local name="$1"
+    shift
+    if "$@" >"$scratch/out.txt" 2>&1; then
+      echo "self-test FAILED: $name passed a broken template" >&2
+      cat "$scratch/out.txt" >&2
+      exit 1
+    fi
+    echo "    ok: $name rejected it ($(grep -m1 -E 'E[0-9]{4}|Error|FAILED|Check:' "$scratch/out.txt" | cut -c1-120))"
+  }
+  echo "==> self-test: a reference to a resource the template does not have"
+  expect_failure cfn-lint "$CFN_LINT" "$(broken dangling-ref 's/!GetAtt VigilKey\.Arn/!GetAtt NoSuchKey.Arn/')"
+  echo "==> self-test: a function of a resource type SAM does not know"
+  expect_failure "sam validate" "$SAM" validate --lint --region us-east-1 --template "$(broken resource-type '0,/Type: AWS::Serverless::Function$/s//Type: AWS::Serverless::Functoin/')"
+  echo "==> self-test: the findings table without encryption or point-in-time recovery"
+  expect_failure checkov "$CHECKOV" -f "$(broken unencrypted 's/SSEEnabled: true/SSEEnabled: false/; s/PointInTimeRecoveryEnabled: true/PointInTimeRecoveryEnabled: false/')" --framework cloudformation --quiet --compact
+  echo "validate-template: every check rejects a broken template"
+  exit 0
+fi
 
 failed=()
 run() {

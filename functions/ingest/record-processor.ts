@@ -30,6 +30,16 @@ function hintsOf(event: unknown): EnvelopeHints {
 }
 
 /**
+ * When SQS first handed the message out. The same on every redelivery, so a record
+ * quarantined again (its batch failed or its function died after the quarantine write)
+ * rewrites the same entry (`<receivedAt>#<origin>`) instead of adding a second one.
+ */
+function firstReceivedAt(record: SQSRecord): string {
+  const ms = Number(record.attributes?.ApproximateFirstReceiveTimestamp);
+  return new Date(Number.isFinite(ms) && ms > 0 ? ms : Date.now()).toISOString();
+}
+
+/**
  * Processes one SQS record whose body is an EventBridge event. Bad input is quarantined
  * with its reason and the record succeeds (retrying cannot fix it); any other failure
  * throws, so the batch reports this record alone and SQS retries it, then dead-letters it.
@@ -43,7 +53,7 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
       detail: error.detail,
       body: record.body,
       origin: `sqs:${record.messageId}`,
-      receivedAt: new Date().toISOString(),
+      receivedAt: firstReceivedAt(record),
       ...(hints.source ? { source: hints.source } : {}),
       ...(hints.detailType ? { detailType: hints.detailType } : {}),
       ...(hints.accountId ? { accountId: hints.accountId } : {}),
