@@ -5,6 +5,8 @@ export interface LocalMessage {
   messageId: string;
   body: string;
   receiveCount: number;
+  sentAt: number;
+  /** Set at the first receive and kept, as SQS keeps ApproximateFirstReceiveTimestamp. */
   firstReceivedAt?: number;
 }
 
@@ -22,11 +24,14 @@ export interface DeadLetter {
 /**
  * An in-memory SQS queue with the semantics Vigil relies on: batches, partial batch
  * failures (ReportBatchItemFailures), redelivery after a visibility delay, and a
- * dead-letter queue after `maxReceiveCount` receives.
+ * dead-letter queue after `maxReceiveCount` receives. One batch is in flight at a time:
+ * the handler module is one execution environment, and Lambda never runs two
+ * invocations in one (module-level state, such as Powertools' batch processor, relies on it).
  */
 export class LocalQueue {
   private readonly messages: LocalMessage[] = [];
   private inFlight = 0;
+  private busy = false;
   private timer: NodeJS.Timeout | undefined;
   private pending = 0;
   public readonly deadLetters: DeadLetter[] = [];
@@ -39,7 +44,7 @@ export class LocalQueue {
 
   public send(body: string): string {
     const messageId = randomUUID();
-    this.messages.push({ messageId, body, receiveCount: 0 });
+    this.messages.push({ messageId, body, receiveCount: 0, sentAt: Date.now() });
     this.kick();
     return messageId;
   }
@@ -57,7 +62,7 @@ export class LocalQueue {
   }
 
   private kick(): void {
-    if (this.timer || !this.consumer) return;
+    if (this.timer || this.busy || !this.consumer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.poll();
@@ -66,19 +71,24 @@ export class LocalQueue {
 
   private async poll(): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer || this.messages.length === 0) return;
+    if (!consumer || this.busy || this.messages.length === 0) return;
+    this.busy = true;
     const batch = this.messages.splice(0, consumer.batchSize);
     this.inFlight += batch.length;
-    for (const m of batch) m.receiveCount++;
+    const now = Date.now();
+    for (const m of batch) {
+      m.receiveCount++;
+      m.firstReceivedAt ??= now;
+    }
     const records: SQSRecord[] = batch.map((m) => ({
       messageId: m.messageId,
       receiptHandle: `local-${m.messageId}-${m.receiveCount}`,
       body: m.body,
       attributes: {
         ApproximateReceiveCount: String(m.receiveCount),
-        SentTimestamp: String(Date.now()),
+        SentTimestamp: String(m.sentAt),
         SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
+        ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt),
       },
       messageAttributes: {},
       md5OfBody: '',
@@ -97,6 +107,7 @@ export class LocalQueue {
       reason = `the function threw: ${(error as Error).message}`;
     }
     this.inFlight -= batch.length;
+    this.busy = false;
     for (const m of batch) {
       if (!failed.has(m.messageId)) {
         this.delivered++;

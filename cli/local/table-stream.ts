@@ -5,6 +5,24 @@ import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEven
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 
 /** A stream record as Lambda hands it to a function (times in epoch seconds, the stream's ARN). */
+type Image = Record<string, unknown>;
+
+/**
+ * The Streams SDK client reads an empty map (`{"M":{}}`) back as `{}`: a value with no
+ * type, which `unmarshall` rejects. Lambda's poller delivers `{"M":{}}`; so do we.
+ */
+function repairImage(image: Image): Image {
+  const repair = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+    const v = value as Record<string, unknown>;
+    if (Object.keys(v).length === 0) return { M: {} };
+    if (v.M && typeof v.M === 'object') return { M: repairImage(v.M as Image) };
+    if (Array.isArray(v.L)) return { L: v.L.map(repair) };
+    return v;
+  };
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, repair(value)]));
+}
+
 export function toLambdaRecord(record: _Record, streamArn: string): DynamoDBRecord {
   const d = record.dynamodb ?? {};
   const created = d.ApproximateCreationDateTime;
@@ -18,8 +36,8 @@ export function toLambdaRecord(record: _Record, streamArn: string): DynamoDBReco
     dynamodb: {
       ...(created ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) } : {}),
       ...(d.Keys ? { Keys: d.Keys as never } : {}),
-      ...(d.NewImage ? { NewImage: d.NewImage as never } : {}),
-      ...(d.OldImage ? { OldImage: d.OldImage as never } : {}),
+      ...(d.NewImage ? { NewImage: repairImage(d.NewImage as Image) as never } : {}),
+      ...(d.OldImage ? { OldImage: repairImage(d.OldImage as Image) as never } : {}),
       SequenceNumber: d.SequenceNumber,
       SizeBytes: d.SizeBytes,
       StreamViewType: d.StreamViewType,

@@ -1,0 +1,83 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { LocalQueue } from '../../../cli/local/queues.js';
+import { toLambdaRecord } from '../../../cli/local/table-stream.js';
+
+const until = async (condition: () => boolean, ms = 5_000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('the local queue delivers as SQS and Lambda do', () => {
+  it('runs one batch at a time, as one execution environment does', async () => {
+    const queue = new LocalQueue('q', { maxReceiveCount: 3, visibilityDelayMs: 10, region: 'us-east-1', accountId: '000000000000' });
+    let running = 0;
+    let most = 0;
+    const seen: string[] = [];
+    queue.subscribe({
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      functionName: 'f',
+      handler: async (event: SQSEvent) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(...event.Records.map((r) => r.body));
+        running--;
+        return { batchItemFailures: [] };
+      },
+    });
+    for (let i = 0; i < 60; i++) {
+      queue.send(`m${i}`);
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await until(() => queue.idle && seen.length === 60);
+    expect(most).toBe(1);
+    expect(new Set(seen).size).toBe(60);
+    expect(queue.delivered).toBe(60);
+  });
+
+  it('keeps a message’s first receive time across redeliveries, and dead-letters it after maxReceiveCount', async () => {
+    const queue = new LocalQueue('q', { maxReceiveCount: 3, visibilityDelayMs: 5, region: 'us-east-1', accountId: '000000000000' });
+    const receives: Array<{ count: string; first: string; sent: string }> = [];
+    queue.subscribe({
+      batchSize: 10,
+      reportBatchItemFailures: true,
+      functionName: 'f',
+      handler: async (event: SQSEvent) => {
+        for (const r of event.Records) receives.push({ count: r.attributes.ApproximateReceiveCount, first: r.attributes.ApproximateFirstReceiveTimestamp, sent: r.attributes.SentTimestamp });
+        await new Promise((r) => setTimeout(r, 3));
+        return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    queue.send('poison');
+    await until(() => queue.idle && queue.deadLetters.length === 1);
+    expect(receives.map((r) => r.count)).toEqual(['1', '2', '3']);
+    expect(new Set(receives.map((r) => r.first)).size).toBe(1);
+    expect(new Set(receives.map((r) => r.sent)).size).toBe(1);
+    expect(queue.deadLetters[0]).toMatchObject({ body: 'poison', receiveCount: 3, reason: expect.stringContaining('batchItemFailures') });
+  });
+});
+
+describe('stream records as Lambda receives them', () => {
+  it('gives empty maps back their type, at any depth, so the image unmarshalls', () => {
+    const record = toLambdaRecord(
+      {
+        eventID: '1',
+        eventName: 'INSERT',
+        dynamodb: {
+          Keys: { pk: { S: 'DIR' }, sk: { S: 'A#111111111111' } },
+          // What the Streams client hands back for {"M":{}} items.
+          NewImage: { pk: { S: 'DIR' }, tags: {} as never, nested: { M: { inner: {} as never, list: { L: [{} as never, { S: 'x' }] } } } },
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+      },
+      'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x',
+    );
+    expect(unmarshall(record.dynamodb!.NewImage as never)).toEqual({ pk: 'DIR', tags: {}, nested: { inner: {}, list: [{}, 'x'] } });
+  });
+});
