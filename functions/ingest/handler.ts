@@ -1,7 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -10,19 +9,21 @@ import { dynamoDirectorySource } from '../shared/adapters/directory-reader.js';
 import { createDocumentClient, DynamoFindingStore } from '../shared/adapters/dynamodb-finding-store.js';
 import { createIngestRouter } from '../shared/core/routing/resolve.js';
 import { loadRuntimeConfig } from '../shared/runtime/config.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { numberEnv, requireEnv } from '../shared/runtime/env.js';
 import { createRecordProcessor } from './record-processor.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const config = loadRuntimeConfig();
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const store = new DynamoFindingStore({
   tableName,
   client: documentClient,
   historyTtlDays: numberEnv('HISTORY_TTL_DAYS', 400),
   quarantineTtlDays: numberEnv('QUARANTINE_TTL_DAYS', 30),
+  // Unset: every heartbeat is written. template.yaml sets half of the coverage check's
+  // MAX_SILENCE_MINUTES, so a live forwarder is never reported silent.
+  ...(process.env.HEARTBEAT_RECORD_MINUTES ? { heartbeatRecordIntervalMs: numberEnv('HEARTBEAT_RECORD_MINUTES', 1) * 60_000 } : {}),
 });
 // The directory synced from AWS Organizations, read through a cache: a warm container
 // routes without a network call.
@@ -45,6 +46,5 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /** SQS batches of EventBridge events from the central bus; reports partial batch failures. */
 export const handler = middy(async (event: SQSEvent, context: Context) => processPartialResponse(event, processRecord, processor, { context }))
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -193,4 +193,57 @@ describe('ingest handler on DynamoDB Local', () => {
     const { loadHeartbeats } = await import('../../functions/shared/adapters/heartbeat-reader.js');
     expect(await loadHeartbeats(db, tableName)).toEqual([{ accountId: '111111111111', region: 'eu-west-1', lastHeartbeat: '2026-11-21T11:00:00.000Z' }]);
   });
+
+  it('with HEARTBEAT_RECORD_MINUTES, writes a heartbeat only when the recorded one is older than that, and reads the others', async () => {
+    // Prepare: the template's 90 minutes; a fresh process for each delivery, so each one reads the table
+    process.env.HEARTBEAT_RECORD_MINUTES = '90';
+    const beat = (time: string) => ({ version: '0', id: `hb-${time}`, 'detail-type': 'Scheduled Event', source: 'aws.events', account: '111111111111', time, region: 'eu-west-1', resources: ['arn:aws:events:eu-west-1:111111111111:rule/vigil-heartbeat'], detail: {} });
+    const { loadHeartbeats } = await import('../../functions/shared/adapters/heartbeat-reader.js');
+    const recordedAfter = async (time: string) => {
+      handler = await loadHandler(tableName);
+      expect((await handler(sqsEvent([beat(time)]), lambdaContext())).batchItemFailures).toEqual([]);
+      return (await loadHeartbeats(db, tableName))[0]?.lastHeartbeat;
+    };
+    try {
+      // Act, Assess: 11:00 is 60 minutes after the recorded 10:00 (read, not written); 12:00 is 120 (written)
+      expect(await recordedAfter('2026-11-21T10:00:00Z')).toBe('2026-11-21T10:00:00.000Z');
+      expect(await recordedAfter('2026-11-21T11:00:00Z')).toBe('2026-11-21T10:00:00.000Z');
+      expect(await recordedAfter('2026-11-21T12:00:00Z')).toBe('2026-11-21T12:00:00.000Z');
+      expect(await recordedAfter('2026-11-21T09:00:00Z')).toBe('2026-11-21T12:00:00.000Z');
+      // One process: the second heartbeat is known without a read
+      handler = await loadHandler(tableName);
+      await handler(sqsEvent([beat('2026-11-21T14:00:00Z')]), lambdaContext());
+      await handler(sqsEvent([beat('2026-11-21T15:00:00Z')]), lambdaContext());
+      expect((await loadHeartbeats(db, tableName))[0]?.lastHeartbeat).toBe('2026-11-21T14:00:00.000Z');
+    } finally {
+      delete process.env.HEARTBEAT_RECORD_MINUTES;
+    }
+  });
+
+  it('never puts an older observation\'s detail over a newer one\'s, and skips it when the text is unchanged', async () => {
+    // Prepare: a store on the test table, and a Config finding's first observation
+    const { DynamoFindingStore } = await import('../../functions/shared/adapters/dynamodb-finding-store.js');
+    const { DEFAULT_FOLD_OPTIONS, fold } = await import('../../functions/shared/core/lifecycle.js');
+    const puts: string[] = [];
+    const store = new DynamoFindingStore({ tableName, client: db, onConsumedCapacity: (operation) => puts.push(operation) });
+    const options = { ...DEFAULT_FOLD_OPTIONS, ownership: { team: 'security', routedBy: 'default' } };
+    const base = { id: 'a'.repeat(32), source: 'aws.config' as const, ocsfClass: 'Compliance Finding' as const, rule: 'r', accountId: '111111111111', region: 'eu-west-1', severity: 'MEDIUM' as const, title: 't', resource: { type: 'AWS::S3::Bucket', id: 'b' }, sourceId: 'arn:rule', consoleUrl: 'https://console', eventId: 'e' };
+    const created = fold(undefined, { ...base, status: 'OPEN', description: 'v1', observedAt: '2026-11-21T10:00:00.000Z' }, options);
+    if (created.kind !== 'create') throw new Error(created.kind);
+    await store.commit(created);
+    // Act: a newer change writes new text; then an older decision (lost a race) tries to put the old text back
+    const resolved = fold(created.next, { ...base, status: 'RESOLVED', description: 'v2', observedAt: '2026-11-21T12:00:00.000Z' }, options);
+    if (resolved.kind !== 'change' || !resolved.detail) throw new Error('expected a change with its detail');
+    await store.commit(resolved);
+    const stale = fold(created.next, { ...base, status: 'RESOLVED', description: 'v1.5', observedAt: '2026-11-21T11:00:00.000Z' }, options);
+    await expect(store.commit(stale as Exclude<typeof stale, { kind: 'noop' }>)).rejects.toThrow(/changed since it was read/);
+    puts.length = 0;
+    const reopened = fold(resolved.next, { ...base, status: 'OPEN', description: 'v2', observedAt: '2026-11-21T13:00:00.000Z' }, options);
+    await store.commit(reopened as Exclude<typeof reopened, { kind: 'noop' }>);
+    // Assess
+    expect(await store.getDetail(base.id)).toEqual({ id: base.id, description: 'v2', consoleUrl: 'https://console', sourceId: 'arn:rule' });
+    expect(reopened.kind).toBe('change');
+    expect(reopened.kind === 'change' ? reopened.detail : 'not a change').toBeUndefined();
+    expect(puts).toEqual(['TransactWriteItems']);
+  });
 });

@@ -184,7 +184,7 @@ describe('meta: the command table follows the code', () => {
   });
 
   it('fails when a transaction gains an item kind the table does not list', () => {
-    const source = readFileSync(store, 'utf8').replace('items.push({ Put: {', 'items.push({ ConditionCheck: {');
+    const source = readFileSync(store, 'utf8').replace('{ Put: { TableName: this.tableName, Item: findingItem(decision.next)', '{ ConditionCheck: { TableName: this.tableName, Item: findingItem(decision.next)');
     expect(checkCommandTable(template, FUNCTION_COMMANDS, readWith(store, source)).filter((p) => p.startsWith('IngestFunction:'))).toEqual([
       `IngestFunction: ${store} puts ConditionCheck items in TransactWriteCommand, which FUNCTION_COMMANDS does not list`,
     ]);

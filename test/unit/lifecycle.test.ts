@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../functions/shared/core/finding.js';
-import { DEFAULT_FOLD_OPTIONS, fold, type Decision, type FindingState, type FoldOptions } from '../../functions/shared/core/lifecycle.js';
+import { DEFAULT_FOLD_OPTIONS, detailTag, fold, type Decision, type FindingState, type FoldOptions } from '../../functions/shared/core/lifecycle.js';
 
 const options: FoldOptions = { ...DEFAULT_FOLD_OPTIONS, ownership: { team: 'payments', routedBy: 'default' } };
 
@@ -71,6 +71,24 @@ describe('lifecycle: fold', () => {
     const { state, decisions } = run([observation(), observation({ observedAt: at(1), status: 'RESOLVED' }), observation({ observedAt: at(2) })]);
     expect(decisions.map((d) => (d.kind === 'noop' ? 'noop' : d.next.transition))).toEqual(['OPENED', 'RESOLVED', 'REOPENED']);
     expect(state).toMatchObject({ status: 'OPEN', reopenCount: 1, id: 'f1' });
+  });
+
+  it('writes the detail on creation and on a transition that changes its text, never on one that does not', () => {
+    // Prepare: the same text resolves the finding; new text reopens it
+    const steps = [observation(), observation({ observedAt: at(1), status: 'RESOLVED' }), observation({ observedAt: at(2), description: 'probed again, from elsewhere' })];
+    // Act
+    const { state, decisions } = run(steps);
+    // Assess
+    expect(decisions.map((d) => d.kind)).toEqual(['create', 'change', 'change']);
+    expect(decisions.map((d) => (d.kind === 'create' || d.kind === 'change' ? d.detail?.description : undefined))).toEqual(['probe', undefined, 'probed again, from elsewhere']);
+    expect(state?.detailTag).toBe(detailTag({ id: 'f1', description: 'probed again, from elsewhere', consoleUrl: 'https://console', sourceId: 'gd-1' }));
+  });
+
+  it('writes the detail of a finding stored before it carried a detail tag on its next transition', () => {
+    const { state } = run([observation()]);
+    const { detailTag: _tag, ...untagged } = state!;
+    const d = fold(untagged, observation({ observedAt: at(1), status: 'RESOLVED' }), options);
+    expect(d.kind === 'change' ? d.detail?.description : 'no change').toBe('probe');
   });
 
   it('escalates when severity rises and records what changed', () => {

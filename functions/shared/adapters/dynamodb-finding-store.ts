@@ -39,13 +39,19 @@ export interface DynamoFindingStoreOptions {
   quarantineTtlDays?: number;
   /** Receives the consumed capacity of every request (benchmarks and tests). */
   onConsumedCapacity?: (operation: string, units: number) => void;
+  /**
+   * Least time between two recorded heartbeats of one account and Region. A heartbeat
+   * that comes sooner after the recorded one is read (half a read unit), not written (one
+   * write unit). Undefined: every heartbeat is written.
+   */
+  heartbeatRecordIntervalMs?: number;
 }
 
 export { createDocumentClient } from './dynamodb-client.js';
 
 /**
  * Index keys of a finding item, derived from its state so they can never disagree with
- * it. Both indexes share one sort key attribute (`gsisk`), which also carries
+ * it. The listing indexes share one sort key attribute (`gsisk`), which also carries
  * lastSeenIdx: the item stays under 1 KB, one write unit.
  */
 export function indexKeys(state: FindingState) {
@@ -71,6 +77,9 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
   private readonly quarantineTtlSeconds: number;
   private readonly onConsumedCapacity: ((operation: string, units: number) => void) | undefined;
 
+  private readonly heartbeatRecordIntervalMs: number | undefined;
+  /** Heartbeat times this process recorded or read, by account and Region: spares the read of the next one. */
+  private readonly recordedHeartbeats = new Map<string, number>();
   public constructor(options: DynamoFindingStoreOptions) {
     this.client = options.client ?? createDocumentClient();
     this.tableName = options.tableName;
@@ -78,6 +87,7 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     this.quarantineTtlSeconds = (options.quarantineTtlDays ?? 30) * DAY_SECONDS;
     this.onConsumedCapacity = options.onConsumedCapacity;
   }
+    this.heartbeatRecordIntervalMs = options.heartbeatRecordIntervalMs;
 
   private get capacity() {
     return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
@@ -101,7 +111,7 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
   public async getDetail(id: string): Promise<FindingDetail | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.detail(id) }));
     if (!out.Item) return undefined;
-    const { pk: _pk, sk: _sk, ...detail } = out.Item;
+    const { pk: _pk, sk: _sk, detailAt: _at, ...detail } = out.Item;
     return detail as FindingDetail;
   }
 
@@ -126,6 +136,14 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     }
 
     const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    // The detail first, outside the transaction: a transaction costs two write units per
+    // kilobyte of every item in it, and the detail is the biggest item (long GuardDuty
+    // descriptions pass 1 KB). Written before the finding, so whoever reads the finding's
+    // change (the notifier, on the stream) finds its text; fold leaves it out of a change
+    // whose text is unchanged.
+    if (decision.detail) await this.putDetail(decision.detail, decision.history.at);
+    // The finding and its history entry all or nothing: the history holds exactly the
+    // changes that were made.
       { Put: { TableName: this.tableName, Item: findingItem(decision.next), ...versionCondition } },
       {
         Put: {
@@ -134,9 +152,6 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
         },
       },
     ];
-    if (decision.detail) {
-      items.push({ Put: { TableName: this.tableName, Item: { ...keys.detail(decision.detail.id), ...decision.detail } } });
-    }
     try {
       const out = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: this.capacity }));
       this.record('TransactWriteItems', out.ConsumedCapacity);
@@ -149,11 +164,35 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
   }
 
   public async recordHeartbeat(heartbeat: Heartbeat): Promise<void> {
+  /**
+   * Puts a finding's detail unless a newer observation's is there already (`detailAt`,
+   * the time of the observation it came from), so that a decision that loses a race to
+   * a newer one never puts older text back.
+   */
+  private async putDetail(detail: FindingDetail, observedAt: string): Promise<void> {
     try {
+      const out = await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.detail(detail.id), ...detail, detailAt: observedAt },
+          ConditionExpression: 'attribute_not_exists(detailAt) OR detailAt <= :at',
+          ExpressionAttributeValues: { ':at': observedAt },
+          ReturnConsumedCapacity: this.capacity,
+        }),
+      );
+      this.record('PutItem', out.ConsumedCapacity);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+    try {
+    const key = heartbeatKey(heartbeat.accountId, heartbeat.region);
+    if (this.heartbeatRecordIntervalMs !== undefined && (await this.recordedRecently(key, heartbeat.at, this.heartbeatRecordIntervalMs))) return;
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: heartbeatKey(heartbeat.accountId, heartbeat.region),
+          Key: key,
           UpdateExpression: 'SET lastHeartbeat = :at, accountId = :account, #region = :region',
           // A late or replayed heartbeat never moves the time back.
           ConditionExpression: 'attribute_not_exists(lastHeartbeat) OR lastHeartbeat < :at',
@@ -164,11 +203,36 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
       );
       this.record('UpdateItem', out.ConsumedCapacity);
     } catch (error) {
+      this.rememberHeartbeat(key.sk, Date.parse(heartbeat.at));
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
   public async quarantine(entry: QuarantineEntry): Promise<void> {
+  /**
+   * Whether a heartbeat of this account and Region newer than `at` minus `intervalMs` is
+   * recorded: known to this process, else read (eventually consistent: a stale read only
+   * leads to a write that was not needed, never to a recorded time older than the
+   * interval allows).
+   */
+  private async recordedRecently(key: { pk: string; sk: string }, at: string, intervalMs: number): Promise<boolean> {
+    const since = Date.parse(at) - intervalMs;
+    const known = this.recordedHeartbeats.get(key.sk);
+    if (known !== undefined && known > since) return true;
+    const out = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ProjectionExpression: 'lastHeartbeat', ReturnConsumedCapacity: this.capacity }),
+    );
+    this.record('GetItem', out.ConsumedCapacity);
+    const recorded = typeof out.Item?.lastHeartbeat === 'string' ? Date.parse(out.Item.lastHeartbeat) : Number.NaN;
+    if (!Number.isFinite(recorded)) return false;
+    this.rememberHeartbeat(key.sk, recorded);
+    return recorded > since;
+  }
+
+  private rememberHeartbeat(accountRegion: string, at: number): void {
+    if (at > (this.recordedHeartbeats.get(accountRegion) ?? Number.NEGATIVE_INFINITY)) this.recordedHeartbeats.set(accountRegion, at);
+  }
+
     const bytes = Buffer.byteLength(entry.body);
     if (bytes > MAX_QUARANTINE_BODY_BYTES) {
       // Too large to keep whole here: the caller fails the record so that the queue's

@@ -8,7 +8,7 @@ import type { Status } from '../core/finding.js';
 /**
  * Indexes the query API reads. The listing indexes share the store's sort key
  * `gsisk = <lastSeenIdx>#<id>` and projection, so each is written exactly when the
- * store's two are: on transitions and daily refreshes, never on a repeat. The
+ * store's two are: on transitions and index refreshes (INDEX_REFRESH_HOURS), never on a repeat. The
  * suppression index is sparse, keys only.
  *
  * | index                | partition key                 | sort key          | holds                         |
@@ -21,10 +21,12 @@ import type { Status } from '../core/finding.js';
 export const INDEXES = { team: 'byTeam', account: 'byAccount', all: 'byShard', suppression: 'bySuppressionExpiry' } as const;
 
 /**
- * Shards of the all-findings index. Its partitions are written on transitions and daily
- * refreshes of every finding; four keep each under a quarter of the rate, so even 1,000
- * index writes a second (every ingested event a new finding) stay far below a
- * partition's 1,000 WCU/s. An admin's page reads all four.
+ * Shards of the all-findings index. Its partitions take an index write for every create,
+ * two for every transition (the sort key moves) and two for every index refresh (weekly
+ * for a finding that only repeats), of every finding: four keep each under 100 writes a
+ * second when the stream runs at 1,000 events a second (the benchmark), a tenth of a
+ * partition's 1,000 WCU/s. An admin's page reads all four; each Query rounds its read
+ * units up on its own, so more shards would make every admin page dearer.
  */
 export const ALL_FINDINGS_SHARDS = 4;
 /** Shards of the sparse suppression index: written only when people suppress, and when suppressions end. */

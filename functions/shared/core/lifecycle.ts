@@ -70,6 +70,17 @@ export interface FindingState {
   /** Optimistic-concurrency version; every write is conditional on it. */
   version: number;
   sample?: boolean;
+  /**
+   * A short hash of the detail item's content as last written ({@link detailTag}): a
+   * change whose text is the same leaves the detail item alone.
+   */
+  detailTag?: string;
+  /**
+   * Set by a quiet reconciliation (a first backfill): the transition at this time is
+   * recorded but not announced. Any later transition has another transitionAt, so the
+   * marker silences that one write only.
+   */
+  quietTransitionAt?: string;
 }
 
 /** What is written only on creation and changes: long text and what routing read. */
@@ -167,6 +178,12 @@ function insertKey(recent: readonly string[], key: string, window: number): stri
   return keys.slice(Math.max(0, keys.length - window));
 }
 
+/** A short hash of a finding's detail: equal tags, same text (8 hex digits: a clash is one in four billion). */
+export function detailTag(detail: FindingDetail): string {
+  const tags = detail.resourceTags ? JSON.stringify(detail.resourceTags) : '';
+  return createHash('sha256').update([detail.description, detail.consoleUrl, detail.sourceId, tags].join('\u001f')).digest('hex').slice(0, 8);
+}
+
 function historyKindFor(transition: Transition): HistoryKind {
   const kinds: Record<Transition, HistoryKind> = {
     OPENED: 'opened',
@@ -223,6 +240,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       recent: [key],
       version: 1,
       ...(obs.sample ? { sample: true } : {}),
+      detailTag: detailTag(detail),
     };
     return {
       kind: 'create',
@@ -317,10 +335,12 @@ export function fold(current: FindingState | undefined, obs: Observation, option
   Object.assign(next, routing);
   if (transition === 'REOPENED' && options.ownership.suppression) next.status = 'SUPPRESSED';
   if (transition === 'REOPENED') next.reopenCount = current.reopenCount + 1;
+  const tag = detailTag(detail);
+  next.detailTag = tag;
   return {
     kind: 'change',
     next,
-    detail,
+    ...(tag !== current.detailTag ? { detail } : {}),
     expectedVersion: current.version,
     history: {
       id: obs.id,

@@ -1,12 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
+export { logger, metrics } from './telemetry.js';
+
 /**
- * One Logger, Metrics and Tracer per function process. The service name comes from
- * POWERTOOLS_SERVICE_NAME (set per function in template.yaml), the namespace from
- * POWERTOOLS_METRICS_NAMESPACE.
+ * The Tracer beside the process's Logger and Metrics (./telemetry.ts), for functions
+ * whose X-Ray traces show their own AWS calls as subsegments.
  */
-export const logger = new Logger();
-export const metrics = new Metrics({ defaultDimensions: {} });
 export const tracer = new Tracer();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATALOGUE } from '../detections/catalogue/index.js';
 import { failureOf, firstString, isReadOnlyCall, matchDetections } from '../detections/matcher.js';
 import { CLOUDTRAIL_RESOURCES } from '../detections/resources.js';

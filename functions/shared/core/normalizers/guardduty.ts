@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clip, findingId, type ResourceRef, type Severity } from '../finding.js';
 import { toIsoTimestamp, toIsoTimestampOrUndefined } from '../time.js';
 import { defineNormalizer } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { toIsoTimestamp } from '../time.js';
 import { defineNormalizer } from './types.js';
 

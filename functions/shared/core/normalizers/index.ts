@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidEventError } from '../errors.js';
 import { cloudTrailApiCall, cloudTrailConsoleSignIn } from './cloudtrail.js';
 import { configComplianceChange } from './config.js';

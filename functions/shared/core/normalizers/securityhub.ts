@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clip, findingId, SEVERITIES, type Observation, type ResourceRef, type Severity } from '../finding.js';
 import { toIsoTimestamp, toIsoTimestampOrUndefined } from '../time.js';
 import { baseRuleName, configFindingId, configRuleSeverity } from './config.js';
