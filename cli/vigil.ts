@@ -16,6 +16,10 @@ Commands:
                    which findings the configuration's suppression rules would hide
   staging-report --table NOTIFICATIONS_TABLE [--days N]
                    what the rules in staging would have sent
+  reconcile --table NAME [--dry-run | --quiet] [--region R] [--aggregator NAME]
+                   compare the AWS Config aggregator with the Region's findings:
+                   print what to open and resolve per rule, account and Region;
+                   without --dry-run apply it (--quiet: without notifications)
   token --team T [--team U] | --admin
                    a token for the local query API (printed as the last line)
   local [flags]    run Vigil on this machine (what \`npm start\` runs)
@@ -45,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'staging-report': {
         const { stagingReportCommand } = await import('./commands/staging-report.js');
         return await stagingReportCommand(args, out);
+      }
+      case 'reconcile': {
+        const { reconcileCommand } = await import('./commands/reconcile.js');
+        return await reconcileCommand(args, out);
       }
       case 'token': {
         const { tokenCommand } = await import('./commands/token.js');

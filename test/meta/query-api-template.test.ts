@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTemplate, tablesFromTemplate } from '../../cli/local/template.js';
 import { wiringFromTemplate } from '../../cli/local/wiring.js';
 import { ROUTES } from '../../functions/query-api/app/router.js';
-import { INDEXES } from '../../functions/shared/adapters/query-keys.js';
+import { INDEXES, OPEN_CONFIG_INDEX } from '../../functions/shared/adapters/query-keys.js';
 import { loadOpenApi } from '../support/openapi.js';
 import { checkCommandTable, checkFunctionPermissions, excessGrants, FUNCTION_COMMANDS } from '../support/template-checks.js';
 
@@ -34,7 +34,8 @@ describe('meta: the query API in template.yaml', () => {
   it('creates the findings table locally with the proposed indexes: same sort key and projection as byTeam', () => {
     const [table] = tablesFromTemplate(template, (id) => id).filter((t) => t.logicalId === 'FindingsTable');
     const indexes = Object.fromEntries(table!.input.GlobalSecondaryIndexes!.map((g) => [g.IndexName, g]));
-    expect(Object.keys(indexes).sort()).toEqual([INDEXES.account, INDEXES.all, INDEXES.suppression, INDEXES.team].sort());
+    // And the reconciler's sparse open-Config index (functions/shared/adapters/reconcile-findings.ts).
+    expect(Object.keys(indexes).sort()).toEqual([INDEXES.account, INDEXES.all, INDEXES.suppression, INDEXES.team, OPEN_CONFIG_INDEX].sort());
     expect(indexes[INDEXES.all]!.Projection).toEqual(indexes[INDEXES.team]!.Projection);
     expect(indexes[INDEXES.all]!.KeySchema![1]).toEqual(indexes[INDEXES.team]!.KeySchema![1]);
     expect(indexes[INDEXES.suppression]).toMatchObject({ KeySchema: [{ AttributeName: 'gsi3pk' }, { AttributeName: 'suppressedUntil' }], Projection: { ProjectionType: 'KEYS_ONLY' } });

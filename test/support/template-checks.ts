@@ -288,6 +288,11 @@ export interface SdkCommand {
    * `sts:AssumeRole` on it; `resource` is then that parameter.
    */
   viaRole?: boolean;
+  /**
+   * The target is outside the template (an AWS Config aggregator of the account): `resource`
+   * is then the ARN pattern exactly as the policy resolves it, or `*`.
+   */
+  external?: boolean;
 }
 
 /**
@@ -365,6 +370,21 @@ export const FUNCTION_COMMANDS: Readonly<Record<string, readonly SdkCommand[]>> 
     { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put', 'Update'] },
     { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
     { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+  ],
+  // functions/reconcile: the aggregator, the open-Config index, corrections through the finding store
+  ReconcileFunction: [
+    { service: 'config', operation: 'DescribeAggregateComplianceByConfigRules', resource: 'config-aggregator/*', external: true },
+    { service: 'config', operation: 'GetAggregateComplianceDetailsByConfigRule', resource: 'config-aggregator/*', external: true },
+    { service: 'config', operation: 'DescribeConfigRules', resource: '*', external: true },
+    { service: 'config', operation: 'DescribeOrganizationConfigRules', resource: '*', external: true },
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable/index/byOpenConfigScope' },
+    // The directory partition (routing) and the resume cursor.
+    { service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'GetItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'PutItem', resource: 'FindingsTable' },
+    { service: 'dynamodb', operation: 'TransactWriteItems', resource: 'FindingsTable', transactItems: ['Put'] },
+    // The finding store's heartbeat write: imported with the store, never sent here.
+    { service: 'dynamodb', operation: 'UpdateItem', resource: 'FindingsTable' },
   ],
   // functions/coverage: the directory and heartbeat partitions
   CoverageFunction: [{ service: 'dynamodb', operation: 'Query', resource: 'FindingsTable' }],
@@ -578,7 +598,9 @@ export function checkFunctionPermissions(template: CfnTemplate, table: Readonly<
 
     for (const command of commands) {
       const target = command.resource;
-      const known = command.viaRole
+      const known = command.external
+        ? true
+        : command.viaRole
         ? template.Parameters?.[target] !== undefined
         : target.startsWith('secret:')
           ? template.Parameters?.[target.slice('secret:'.length).replace(/[-*?].*$/, '')] !== undefined
@@ -656,6 +678,7 @@ const CLIENT_SERVICES: Readonly<Record<string, string>> = {
   'cloudwatch-logs': 'logs',
 };
 
+  'config-service': 'config',
 export type ReadSource = (path: string) => string | undefined;
 const readFromDisk: ReadSource = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TransactionCanceledException, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from './dynamodb-client.js';
 import { heartbeatKey } from './heartbeat-keys.js';
-import { queryIndexKeys } from './query-keys.js';
+import { openConfigIndexKeys, queryIndexKeys } from './query-keys.js';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
 import type { Decision, FindingDetail, FindingState, HistoryEntry } from '../core/lifecycle.js';
@@ -61,12 +61,13 @@ export function indexKeys(state: FindingState) {
 function findingItem(state: FindingState) {
   const { lastSeenIdx: _indexed, ...rest } = state;
   // The query API's indexes too: the all-findings shard, and the suppression-expiry
-  // partition while SUPPRESSED (a Put without it takes the finding out of that index).
-  return { ...keys.finding(state.id), ...rest, ...indexKeys(state), ...queryIndexKeys(state) };
+  // partition while SUPPRESSED (a Put without it takes the finding out of that index);
+  // and the reconciler's open-Config partition while open.
+  return { ...keys.finding(state.id), ...rest, ...indexKeys(state), ...queryIndexKeys(state), ...openConfigIndexKeys(state) };
 }
 
 function stateOf(item: Record<string, unknown>): FindingState {
-  const { pk: _pk, sk: _sk, gsi1pk: _t, gsi2pk: _a, gsi3pk: _s, gsi4pk: _all, gsisk, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _t, gsi2pk: _a, gsi3pk: _s, gsi4pk: _all, gsi5pk: _config, gsisk, ...rest } = item;
   return { ...rest, lastSeenIdx: String(gsisk).slice(0, String(gsisk).lastIndexOf('#')) } as FindingState;
 }
 
@@ -76,18 +77,18 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
   private readonly historyTtlSeconds: number;
   private readonly quarantineTtlSeconds: number;
   private readonly onConsumedCapacity: ((operation: string, units: number) => void) | undefined;
-
   private readonly heartbeatRecordIntervalMs: number | undefined;
   /** Heartbeat times this process recorded or read, by account and Region: spares the read of the next one. */
   private readonly recordedHeartbeats = new Map<string, number>();
+
   public constructor(options: DynamoFindingStoreOptions) {
     this.client = options.client ?? createDocumentClient();
     this.tableName = options.tableName;
     this.historyTtlSeconds = (options.historyTtlDays ?? 400) * DAY_SECONDS;
     this.quarantineTtlSeconds = (options.quarantineTtlDays ?? 30) * DAY_SECONDS;
     this.onConsumedCapacity = options.onConsumedCapacity;
-  }
     this.heartbeatRecordIntervalMs = options.heartbeatRecordIntervalMs;
+  }
 
   private get capacity() {
     return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
@@ -135,7 +136,6 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
       return;
     }
 
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
     // The detail first, outside the transaction: a transaction costs two write units per
     // kilobyte of every item in it, and the detail is the biggest item (long GuardDuty
     // descriptions pass 1 KB). Written before the finding, so whoever reads the finding's
@@ -144,6 +144,7 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     if (decision.detail) await this.putDetail(decision.detail, decision.history.at);
     // The finding and its history entry all or nothing: the history holds exactly the
     // changes that were made.
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
       { Put: { TableName: this.tableName, Item: findingItem(decision.next), ...versionCondition } },
       {
         Put: {
@@ -163,7 +164,6 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     }
   }
 
-  public async recordHeartbeat(heartbeat: Heartbeat): Promise<void> {
   /**
    * Puts a finding's detail unless a newer observation's is there already (`detailAt`,
    * the time of the observation it came from), so that a decision that loses a race to
@@ -186,9 +186,10 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     }
   }
 
-    try {
+  public async recordHeartbeat(heartbeat: Heartbeat): Promise<void> {
     const key = heartbeatKey(heartbeat.accountId, heartbeat.region);
     if (this.heartbeatRecordIntervalMs !== undefined && (await this.recordedRecently(key, heartbeat.at, this.heartbeatRecordIntervalMs))) return;
+    try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -202,13 +203,12 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
         }),
       );
       this.record('UpdateItem', out.ConsumedCapacity);
-    } catch (error) {
       this.rememberHeartbeat(key.sk, Date.parse(heartbeat.at));
+    } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
 
-  public async quarantine(entry: QuarantineEntry): Promise<void> {
   /**
    * Whether a heartbeat of this account and Region newer than `at` minus `intervalMs` is
    * recorded: known to this process, else read (eventually consistent: a stale read only
@@ -233,6 +233,7 @@ export class DynamoFindingStore implements FindingStore, QuarantineStore, Heartb
     if (at > (this.recordedHeartbeats.get(accountRegion) ?? Number.NEGATIVE_INFINITY)) this.recordedHeartbeats.set(accountRegion, at);
   }
 
+  public async quarantine(entry: QuarantineEntry): Promise<void> {
     const bytes = Buffer.byteLength(entry.body);
     if (bytes > MAX_QUARANTINE_BODY_BYTES) {
       // Too large to keep whole here: the caller fails the record so that the queue's

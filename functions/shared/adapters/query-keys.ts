@@ -49,6 +49,29 @@ export function queryIndexKeys(state: { id: string; status: Status; suppressedUn
 }
 
 /**
+ * Sparse index of the findings AWS Config reported that are open, by member account and
+ * Region: what the reconciler compares with the aggregator, one Query per account and
+ * Region that reads neither resolved findings nor other sources or Regions. Its sort key
+ * is the store's `gsisk` and it projects only attributes that never change on a repeat,
+ * so it is written exactly when the other indexes are, and when a finding opens or resolves.
+ *
+ * | index              | partition key                        | sort key | holds                           |
+ * |--------------------|--------------------------------------|----------|---------------------------------|
+ * | byOpenConfigScope  | `gsi5pk = CFG#<account>#<region>`    | gsisk    | open findings Config reported   |
+ */
+export const OPEN_CONFIG_INDEX = 'byOpenConfigScope';
+
+/** The open-Config index key of a finding: present while it is open and AWS Config is among its sources. */
+export function openConfigIndexKeys(state: { accountId: string; region: string; status: Status; source: string; sources?: readonly string[] | undefined }): { gsi5pk?: string } {
+  const fromConfig = (state.sources ?? [state.source]).includes('aws.config');
+  return fromConfig && state.status !== 'RESOLVED' ? { gsi5pk: openConfigPartition(state.accountId, state.region) } : {};
+}
+
+export function openConfigPartition(accountId: string, region: string): string {
+  return `CFG#${accountId}#${region}`;
+}
+
+/**
  * Item layout of the maintained counts (see core/query/aggregates.ts):
  *
  * | item            | pk           | sk                      | attributes                                      |

@@ -88,6 +88,8 @@ export function deriveNotification(oldImage: Record<string, unknown> | undefined
   }
   // A finding first seen already resolved (a late failure's resolution) was never open for anyone.
   if (!prev && next.transition === 'RESOLVED') return { kind: 'skip', reason: 'created-resolved' };
+  // A quiet reconciliation marks the one transition it wrote; a later one has another time.
+  if (newImage.quietTransitionAt === next.transitionAt) return { kind: 'skip', reason: 'quiet' };
   const kind = ANNOUNCED[next.transition];
   if (!kind) return { kind: 'skip', reason: 'transition-not-announced' };
   return { kind: 'notify', event: { kind, at: next.transitionAt, finding: next, ...(previous ? { previous } : {}) } };

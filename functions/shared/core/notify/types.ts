@@ -59,7 +59,9 @@ export type StreamSkipReason =
   | 'no-transition'
   | 'created-resolved'
   | 'transition-not-announced'
-  | 'stale-image';
+  | 'stale-image'
+  // Written by a quiet reconciliation (a first backfill): recorded, announced to nobody.
+  | 'quiet';
 
 /** A team as the notifier needs it: where its messages go and what it wants to hear. */
 export interface TeamSettings {
