@@ -17,11 +17,67 @@ export function placeholderEnvironment(template: CfnTemplate, logicalId: string)
   const own = ((template.Resources[logicalId]?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...globals, ...own })) {
-    env[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : `placeholder-${key.toLowerCase()}`;
+    const resolved = resolveDefault(template, value);
+    env[key] = resolved ?? `placeholder-${key.toLowerCase()}`;
   }
   // NODE_OPTIONS=--enable-source-maps is Lambda's business; keep the check's process plain.
   delete env.NODE_OPTIONS;
   return env;
+}
+
+/**
+ * A value as a stack with every parameter at its default would see it in us-east-1:
+ * plain values, `!Ref` to a pseudo parameter or a parameter with a non-empty default, and
+ * `!If` on a condition made of Equals/Not/And/Or over those. Undefined for anything else
+ * (a resource's name or ARN), which the caller replaces with a placeholder.
+ */
+export function resolveDefault(template: CfnTemplate, value: unknown): string | undefined {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v.Ref === 'string') {
+    if (v.Ref === 'AWS::Region') return 'us-east-1';
+    if (v.Ref === 'AWS::AccountId') return '123456789012';
+    const fallback = (template.Parameters as Record<string, { Default?: unknown }> | undefined)?.[v.Ref]?.Default;
+    return fallback === undefined || fallback === '' ? undefined : String(fallback);
+  }
+  if (Array.isArray(v['Fn::If'])) {
+    const [condition, whenTrue, whenFalse] = v['Fn::If'] as [string, unknown, unknown];
+    const holds = evaluateCondition(template, (template.Conditions as Record<string, unknown> | undefined)?.[condition]);
+    return holds === undefined ? undefined : resolveDefault(template, holds ? whenTrue : whenFalse);
+  }
+  return undefined;
+}
+
+function evaluateCondition(template: CfnTemplate, condition: unknown): boolean | undefined {
+  if (typeof condition !== 'object' || condition === null) return undefined;
+  const c = condition as Record<string, unknown>;
+  const args = (name: string) => (Array.isArray(c[name]) ? (c[name] as unknown[]) : undefined);
+  const parameter = (x: unknown): string | undefined => {
+    const ref = (x as { Ref?: unknown } | null)?.Ref;
+    if (typeof ref !== 'string') return typeof x === 'string' ? x : undefined;
+    if (ref === 'AWS::Region') return 'us-east-1';
+    const fallback = (template.Parameters as Record<string, { Default?: unknown }> | undefined)?.[ref]?.Default;
+    return fallback === undefined ? undefined : String(fallback);
+  };
+  if (typeof c.Condition === 'string') return evaluateCondition(template, (template.Conditions as Record<string, unknown> | undefined)?.[c.Condition]);
+  const equals = args('Fn::Equals');
+  if (equals) {
+    const [a, b] = equals.map(parameter);
+    return a === undefined || b === undefined ? undefined : a === b;
+  }
+  const not = args('Fn::Not');
+  if (not) {
+    const inner = evaluateCondition(template, not[0]);
+    return inner === undefined ? undefined : !inner;
+  }
+  for (const [name, all] of [['Fn::And', true], ['Fn::Or', false]] as const) {
+    const list = args(name)?.map((x) => evaluateCondition(template, x));
+    if (!list) continue;
+    if (list.some((x) => x === undefined)) return undefined;
+    return all ? list.every(Boolean) : list.some(Boolean);
+  }
+  return undefined;
 }
 
 export function checkBundle(file: string, env: Record<string, string>): string | undefined {

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedDirectory } from '../shared/adapters/cached-directory.js';
 import { dynamoDirectorySource } from '../shared/adapters/directory-reader.js';
 import { DynamoFindingStore } from '../shared/adapters/dynamodb-finding-store.js';
-import { markNotified } from '../shared/adapters/finding-actions.js';
+import { markNotified } from '../shared/adapters/mark-notified.js';
 import { findingContext } from '../shared/adapters/notify/finding-context.js';
 import { DynamoNotificationState } from '../shared/adapters/notify/notification-state.js';
 import { CachedSecrets } from '../shared/adapters/notify/secrets.js';

@@ -5,6 +5,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DynamoCounterReader, DynamoDirectoryReader, DynamoFindingQueries } from '../shared/adapters/dynamodb-finding-queries.js';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client.js';
+import { loadHeartbeats } from '../shared/adapters/heartbeat-reader.js';
+import { FederatedCounterReader, FederatedFindingReader, FederatedHeartbeats, type RegionalStores } from '../shared/core/query/regions.js';
 import { createQueryService } from '../shared/core/query/service.js';
 import { loadRuntimeConfig } from '../shared/runtime/config.js';
 import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
@@ -19,16 +21,31 @@ const client = createDocumentClient();
 tracer.captureAWSv3Client(client);
 const tableName = config.tableName;
 
+// The organization-wide view: each Region's table, under the same name, read where it is.
+const regional = config.findingsRegions.map((region): RegionalStores => {
+  const regionClient = region === process.env.AWS_REGION ? client : createDocumentClient(undefined, region);
+  if (regionClient !== client) tracer.captureAWSv3Client(regionClient);
+  return {
+    region,
+    findings: new DynamoFindingQueries({ tableName, client: regionClient, historyTtlDays: config.historyTtlDays }),
+    counters: new DynamoCounterReader({ tableName, client: regionClient }),
+    heartbeats: { loadHeartbeats: () => loadHeartbeats(regionClient, tableName) },
+  };
+});
+
 const app = createApp({
   service: createQueryService({
-    findings: new DynamoFindingQueries({ tableName, client, historyTtlDays: config.historyTtlDays }),
-    counters: new DynamoCounterReader({ tableName, client }),
+    findings: new FederatedFindingReader(regional),
+    counters: new FederatedCounterReader(regional),
+    // The directory is the organization's, synced into every Region's table alike.
     directory: new DynamoDirectoryReader({ tableName, client }),
     cursorKey: cursorKeyProvider(config),
     pageBudget: config.pageBudget,
     historyLimit: config.historyLimit,
     suppression: config.suppression,
     knownTeams,
+    regions: config.findingsRegions,
+    coverage: { heartbeats: new FederatedHeartbeats(regional), expectedRegions: config.findingsRegions, maxSilenceMinutes: config.maxSilenceMinutes },
   }),
   config,
   logger,

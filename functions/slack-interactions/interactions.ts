@@ -1,12 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { applyFindingAction, FindingActionRequestError, FindingNotFoundError, InvalidFindingActionError, type FindingActionResult } from '../shared/adapters/finding-actions.js';
+import { DynamoFindingActions } from '../shared/adapters/finding-action-store.js';
 import { interpretInteraction, type MessageRef, type SlackView } from '../shared/core/notify/interactions.js';
 import { fallbackConsoleUrl } from '../shared/core/notify/links.js';
 import { actorMention, findingMessage, slackDate, type SlackMessage } from '../shared/core/notify/slack-blocks.js';
 import { verifySlackSignature } from '../shared/core/notify/slack-signature.js';
-import type { NotificationKind } from '../shared/core/notify/types.js';
+import type { NotifiableFinding, NotificationKind } from '../shared/core/notify/types.js';
+import { actOnFinding, decideAction, parseSuppress, type ActionRequest } from '../shared/core/query/actions.js';
+import { ActionConflictError, InvalidParameterError } from '../shared/core/query/errors.js';
 
 export interface InteractionDeps {
   client: DynamoDBDocumentClient;
@@ -27,11 +29,13 @@ const ok = (body?: unknown): APIGatewayProxyStructuredResultV2 =>
 /**
  * `POST /slack/interactions`: verifies Slack's signature (v0 HMAC over the raw body,
  * timestamp within five minutes), then acts: Acknowledge at once, Suppress and Assign
- * through a modal (a reason is required to suppress). The change goes through
- * `applyFindingAction`, exactly as the API applies it (status, history entry with the
- * Slack user as actor, conditional on the version), and the original message is updated.
+ * through a modal (a reason is required to suppress). The change is decided and written
+ * exactly as the API does it (`decideAction`, `actOnFinding`, one writer: status, history
+ * entry with the Slack user as actor, conditional on the version), and the original
+ * message is updated.
  */
 export function createInteractionHandler(deps: InteractionDeps) {
+  const actions = new DynamoFindingActions({ tableName: deps.tableName, client: deps.client });
   return async function handle(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
     const now = (deps.now ?? (() => new Date()))();
     const body = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
@@ -58,29 +62,32 @@ export function createInteractionHandler(deps: InteractionDeps) {
         await deps.slack.openView(command.triggerId, command.view);
         return ok();
       case 'apply': {
-        let result: FindingActionResult;
+        let finding: NotifiableFinding | undefined;
+        let changed = false;
         try {
-          result = await applyFindingAction(deps.client, deps.tableName, {
-            id: command.findingId,
-            action: command.action,
-            actor: command.actor,
-            via: 'slack',
-            now,
-            ...(command.reason ? { reason: command.reason } : {}),
-            ...(command.until ? { until: command.until } : {}),
-            ...(command.assignee ? { assignee: command.assignee } : {}),
-          });
+          const request: ActionRequest =
+            command.action === 'acknowledge'
+              ? { kind: 'acknowledge', reason: command.reason ?? 'Acknowledged in Slack' }
+              : command.action === 'suppress'
+                ? parseSuppress({ reason: command.reason, until: command.until }, now)
+                : { kind: 'assign', assignee: command.assignee ?? '', ...(command.reason ? { reason: command.reason } : {}) };
+          const outcome = await actOnFinding(actions, command.findingId, (state) => decideAction(state, request, command.actor, now, 'slack'));
+          if (outcome) {
+            changed = outcome.changed;
+            finding = await actions.getNotifiable(command.findingId);
+          }
+          if (!finding) throw new ActionConflictError(`finding ${command.findingId} does not exist`);
         } catch (error) {
-          if (error instanceof FindingNotFoundError || error instanceof InvalidFindingActionError || error instanceof FindingActionRequestError) {
+          if (error instanceof ActionConflictError || error instanceof InvalidParameterError) {
             deps.logger.warn('slack action refused', { findingId: command.findingId, action: command.action, reason: error.message });
             const field = command.action === 'assign' ? 'assignee' : 'reason';
             return (payload as { type?: string }).type === 'view_submission' ? ok({ response_action: 'errors', errors: { [field]: error.message } }) : ok();
           }
           throw error;
         }
-        deps.logger.info('slack action applied', { findingId: command.findingId, action: command.action, actor: command.actor, result: result.kind });
+        deps.logger.info('slack action applied', { findingId: command.findingId, action: command.action, actor: command.actor, result: changed ? 'applied' : 'unchanged' });
         if (command.message) {
-          const f = result.finding;
+          const f = finding;
           const kind: NotificationKind = f.status === 'SUPPRESSED' ? 'SUPPRESSED' : f.transition === 'REOPENED' || f.transition === 'ESCALATED' ? f.transition : 'OPENED';
           const note =
             command.action === 'acknowledge'

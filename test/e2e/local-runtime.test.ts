@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { normalizeEvent } from '../../functions/shared/core/normalizers/index.js';
 import { loadEvent } from '../support/events.js';
 
@@ -109,6 +110,19 @@ describe('npm start (vigil local), as a user runs it', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(messages).toHaveLength(1);
+    });
+
+    it('lists the coverage of the demo organization for an administrator, and refuses a team', async () => {
+      const token = (...args: string[]) => spawnSync(process.execPath, ['bin/vigil.mjs', 'token', ...args], { encoding: 'utf8' }).stdout.trim().split('\n').pop()!;
+      const organization = parse(readFileSync('config/demo-organization.yaml', 'utf8')) as { accounts: Array<{ id: string; status: string }> };
+      const active = organization.accounts.filter((a) => a.status === 'ACTIVE').map((a) => a.id);
+      const res = await fetch(`${urls.api}/coverage`, { headers: { authorization: `Bearer ${token('--admin')}` } });
+      expect(res.status).toBe(200);
+      const coverage = (await res.json()) as { regions: string[]; activeAccounts: number; gaps: Array<{ accountId: string; region: string; gap: string }> };
+      // One Region locally, and no forwarder sends heartbeats to the demo: every active account is a gap.
+      expect(coverage).toMatchObject({ regions: ['us-east-1'], activeAccounts: active.length, covered: 0 });
+      expect(coverage.gaps.map((g) => `${g.accountId} ${g.region} ${g.gap}`)).toEqual([...active].sort().map((id) => `${id} us-east-1 never-started`));
+      expect((await fetch(`${urls.api}/coverage`, { headers: { authorization: `Bearer ${token('--team', 'payments')}` } })).status).toBe(403);
     });
 
     it('refuses an entry without a JSON detail, naming the problem', async () => {

@@ -3,7 +3,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { applyFindingAction, FindingActionRequestError, InvalidFindingActionError } from '../../functions/shared/adapters/finding-actions.js';
+import { DynamoFindingActions } from '../../functions/shared/adapters/finding-action-store.js';
+import { actOnFinding, decideAction, parseSuppress, type ActionRequest } from '../../functions/shared/core/query/actions.js';
+import { ActionConflictError, InvalidParameterError } from '../../functions/shared/core/query/errors.js';
 import { slackSignature } from '../../functions/shared/core/notify/slack-signature.js';
 import { loadEvent } from '../support/events.js';
 import { loadFunction, NotifierHarness } from '../support/notifier-harness.js';
@@ -149,27 +151,42 @@ describe('Slack bot mode: buttons, modals and threads, end to end on DynamoDB Lo
   });
 });
 
-describe('applyFindingAction (shared with the HTTP API)', () => {
+describe('people’s actions: one writer for Slack and the HTTP API', () => {
   beforeAll(async () => {
     await h.start(CONFIG);
   });
   afterAll(async () => h.stop());
   beforeEach(async () => h.reset());
 
+  const act = (request: ActionRequest, actor: string, via: 'api' | 'slack' = 'api') =>
+    actOnFinding(new DynamoFindingActions({ tableName: h.findingsTable, client: h.db }), GD, (state) => decideAction(state, request, actor, new Date(), via));
+
   it('records who did what and why, conditional on the version, and refuses what does not apply', async () => {
     // Prepare
     const { open, archived } = gdEvents();
     await h.ingest([open]);
     // Act
-    const assigned = await applyFindingAction(h.db, h.findingsTable, { id: GD, action: 'assign', assignee: 'alice@example.com', reason: 'on call this week', actor: 'api:bob@example.com' });
+    const assigned = await act({ kind: 'assign', assignee: 'alice@example.com', reason: 'on call this week' }, 'api:bob@example.com');
     // Assess
-    expect(assigned).toMatchObject({ kind: 'applied', finding: { status: 'OPEN', assignee: 'alice@example.com', version: 2 } });
-    const state = await finding();
+    expect(assigned).toMatchObject({ changed: true, decision: { status: 'OPEN', expectedVersion: 1, set: { assignee: 'alice@example.com' } } });
+    let state = await finding();
+    expect(state.item).toMatchObject({ status: 'OPEN', assignee: 'alice@example.com', version: 2, statusReason: 'on call this week' });
     expect(state.history.find((e) => e.kind === 'assigned')).toMatchObject({ cause: 'api', actor: 'api:bob@example.com', reason: 'on call this week', assignee: 'alice@example.com' });
-    await expect(applyFindingAction(h.db, h.findingsTable, { id: GD, action: 'suppress', reason: '', until: '2099-01-01T00:00:00Z', actor: 'api:bob' })).rejects.toThrow(FindingActionRequestError);
+    // The same assignee again writes nothing.
+    expect(await act({ kind: 'assign', assignee: 'alice@example.com' }, 'slack:U1', 'slack')).toMatchObject({ changed: false });
+    expect(() => parseSuppress({ reason: '', until: '2099-01-01T00:00:00Z' }, new Date())).toThrow(InvalidParameterError);
+    // Acknowledging a suppressed finding ends the suppression, from Slack as from the API.
+    await act(parseSuppress({ reason: 'accepted until the migration', until: new Date(Date.now() + 86_400_000).toISOString() }, new Date()), 'slack:U1', 'slack');
+    expect((await finding()).item).toMatchObject({ status: 'SUPPRESSED', suppressedBy: 'slack:U1', gsi3pk: expect.stringMatching(/^SUP#/) });
+    await act({ kind: 'acknowledge', reason: 'Acknowledged in Slack' }, 'slack:U2', 'slack');
+    state = await finding();
+    expect(state.item).toMatchObject({ status: 'ACKNOWLEDGED', statusBy: 'slack:U2', assignee: 'alice@example.com' });
+    expect(state.item).not.toHaveProperty('suppressedUntil');
+    expect(state.item).not.toHaveProperty('gsi3pk');
+    expect(state.history.filter((e) => e.cause === 'slack').map((e) => e.kind).sort()).toEqual(['acknowledged', 'suppressed']);
     // Ingest keeps what people set when it writes the finding again.
     await h.ingest([archived]);
     expect((await finding()).item).toMatchObject({ status: 'RESOLVED', assignee: 'alice@example.com' });
-    await expect(applyFindingAction(h.db, h.findingsTable, { id: GD, action: 'acknowledge', actor: 'api:bob' })).rejects.toThrow(InvalidFindingActionError);
+    await expect(act({ kind: 'acknowledge', reason: 'too late' }, 'api:bob')).rejects.toThrow(ActionConflictError);
   });
 });

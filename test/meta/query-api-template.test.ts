@@ -19,6 +19,28 @@ describe('meta: the query API in template.yaml', () => {
     expect(excessGrants(template, QUERY_API_COMMANDS)).toEqual([]);
   });
 
+  it('reads the other Regions of VigilRegions only: a same-named table, its statements conditioned on the Region', () => {
+    const table = template.Resources.FindingsTable!.Properties!;
+    expect(table.TableName).toEqual({ 'Fn::Sub': '${AWS::StackName}-findings' });
+    const fn = template.Resources.QueryApiFunction!.Properties!;
+    const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.FINDINGS_REGIONS).toEqual({ 'Fn::If': ['HasOtherRegions', { Ref: 'VigilRegions' }, { Ref: 'AWS::Region' }] });
+    const statements = (fn.Policies as Array<{ Statement: unknown[] }>).flatMap((p) => p.Statement);
+    const crossRegion = statements
+      .filter((s): s is { 'Fn::If': [string, Record<string, unknown>, unknown] } => typeof s === 'object' && s !== null && 'Fn::If' in s)
+      .map((s) => {
+        expect(s['Fn::If'][0]).toBe('HasOtherRegions');
+        expect(s['Fn::If'][2]).toEqual({ Ref: 'AWS::NoValue' });
+        return s['Fn::If'][1];
+      });
+    expect(crossRegion.map((s) => s.Sid)).toEqual(['FindingsTablesOfVigilRegionsQuery', 'FindingsTablesOfVigilRegionsActions', 'VigilKeysOfVigilRegions']);
+    for (const statement of crossRegion) {
+      // Without the condition, `*` in the ARN's Region would reach a same-named table in any Region.
+      expect(statement.Condition).toMatchObject({ StringEquals: { 'aws:RequestedRegion': { 'Fn::Split': [',', { Ref: 'VigilRegions' }] } } });
+    }
+    expect(crossRegion[2]!.Condition).toMatchObject({ StringLike: { 'kms:ViaService': 'dynamodb.*.amazonaws.com' } });
+  });
+
   it('never grants a Scan', () => {
     const policies = JSON.stringify(Object.keys(QUERY_API_COMMANDS).map((fn) => template.Resources[fn]!.Properties!.Policies));
     expect(policies).not.toMatch(/Scan/);

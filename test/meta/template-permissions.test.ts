@@ -65,6 +65,7 @@ describe('meta: the permission model', () => {
     [{ 'Fn::Sub': '${FindingsTable.Arn}/index/*' }, 'FindingsTable/index/*'],
     [{ 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${FindingsTable}' }, 'FindingsTable'],
     [{ 'Fn::Sub': ['arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${t}/index/*', { t: { Ref: 'FindingsTable' } }] }, 'FindingsTable/index/*'],
+    [{ 'Fn::Sub': 'arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/${FindingsTable}/index/*' }, 'FindingsTable/index/*'],
     ['*', '*'],
   ])('resolves the resource %j to %s', (resource, expected) => {
     expect(resolveResource(resource)).toBe(expected);

@@ -472,7 +472,9 @@ interface Grant {
   resources: string[];
 }
 
-const AWS_ARN_HEAD = /^arn:\$\{AWS::Partition\}:[a-z0-9-]+:\$\{AWS::Region\}:\$\{AWS::AccountId\}:(?:table\/)?/;
+// `*` for the Region: the same-named resource in each Region a condition allows (the
+// query API's organization-wide view), held to the same commands as the local one.
+const AWS_ARN_HEAD = /^arn:\$\{AWS::Partition\}:[a-z0-9-]+:(?:\$\{AWS::Region\}|\*):\$\{AWS::AccountId\}:(?:table\/)?/;
 
 /**
  * Resolves a policy Resource to the logical id it names: `!GetAtt X.Arn` → `X`,
@@ -502,7 +504,9 @@ export function resolveResource(value: unknown, vars: Json = {}): string {
 }
 
 function statementGrants(statements: unknown, label: string): Grant[] {
-  return asList(statements as PolicyStatement | PolicyStatement[]).map((s, i) => ({
+  // A statement under `!If [cond, statement, AWS::NoValue]` is granted when the condition holds.
+  const list = asList(statements as PolicyStatement | PolicyStatement[]).flatMap((s) => conditionalBranches(s) as PolicyStatement[]);
+  return list.map((s, i) => ({
     effect: s.Effect === 'Deny' ? 'Deny' : 'Allow',
     label: `${label} statement ${s.Sid ?? `#${i}`}`,
     actions: asList(s.Action as string | string[]).map(String),
@@ -674,11 +678,11 @@ const LIB_DYNAMODB_OPERATIONS: Readonly<Record<string, string>> = {
 /** `@aws-sdk/client-<name>` packages whose IAM prefix is not `<name>`. */
 const CLIENT_SERVICES: Readonly<Record<string, string>> = {
   'secrets-manager': 'secretsmanager',
+  'config-service': 'config',
   eventbridge: 'events',
   'cloudwatch-logs': 'logs',
 };
 
-  'config-service': 'config',
 export type ReadSource = (path: string) => string | undefined;
 const readFromDisk: ReadSource = (path) => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
 

@@ -1,6 +1,7 @@
 import { localKey, secretsManagerKey, type KeyProvider } from '../../shared/adapters/cursor-key.js';
 import type { SuppressionPolicy } from '../../shared/core/query/actions.js';
 import type { ClaimsOptions } from '../../shared/core/query/caller.js';
+import { REGION_PATTERN } from '../../shared/core/query/filters.js';
 import { ConfigurationError, numberEnv, requireEnv } from '../../shared/runtime/env.js';
 
 /** The query API's configuration, read once from the environment (see the template fragment). */
@@ -17,6 +18,13 @@ export interface QueryApiConfig {
   historyLimit: number;
   historyTtlDays: number;
   suppression: SuppressionPolicy;
+  /**
+   * The Regions whose findings tables (same name in each) make the organization-wide
+   * view, in a fixed order (cursors depend on it); this Region alone by default.
+   */
+  findingsRegions: string[];
+  /** How long a forwarder may stay silent before `GET /coverage` lists it (the coverage function's setting). */
+  maxSilenceMinutes: number;
 }
 
 const list = (raw: string | undefined) =>
@@ -36,6 +44,10 @@ export function readQueryApiConfig(env: NodeJS.ProcessEnv = process.env): QueryA
   }
   if (localJwtSecret && localJwtSecret.length < 16) throw new ConfigurationError('LOCAL_JWT_SECRET must be at least 16 characters');
   const secretId = env.CURSOR_KEY_SECRET_ID?.trim();
+  const findingsRegions = [...new Set(list(env.FINDINGS_REGIONS))];
+  if (findingsRegions.length === 0) findingsRegions.push(requireEnv('AWS_REGION', env));
+  const notRegions = findingsRegions.filter((r) => !REGION_PATTERN.test(r));
+  if (notRegions.length > 0) throw new ConfigurationError(`FINDINGS_REGIONS: not AWS Regions: ${notRegions.join(', ')}`);
   const material = env.CURSOR_KEY?.trim() || localJwtSecret;
   return {
     tableName: requireEnv('TABLE_NAME', env),
@@ -47,6 +59,8 @@ export function readQueryApiConfig(env: NodeJS.ProcessEnv = process.env): QueryA
     historyLimit: numberEnv('HISTORY_LIMIT', 100, env),
     historyTtlDays: numberEnv('HISTORY_TTL_DAYS', 400, env),
     suppression: { defaultDays: numberEnv('SUPPRESSION_DEFAULT_DAYS', 30, env), maxDays: numberEnv('SUPPRESSION_MAX_DAYS', 365, env) },
+    findingsRegions,
+    maxSilenceMinutes: numberEnv('MAX_SILENCE_MINUTES', 180, env),
   };
 }
 

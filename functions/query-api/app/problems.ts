@@ -1,5 +1,5 @@
 import { MethodNotAllowedError, NotFoundError } from '@aws-lambda-powertools/event-handler/http';
-import { AccessDeniedError, ActionConflictError, FindingNotFoundError, InvalidCursorError, InvalidParameterError, UnauthenticatedError } from '../../shared/core/query/errors.js';
+import { AccessDeniedError, ActionConflictError, FindingNotFoundError, InvalidCursorError, InvalidParameterError, RegionUnavailableError, UnauthenticatedError } from '../../shared/core/query/errors.js';
 
 /** An RFC 9457 problem: `type`, `title`, `status`, `detail`, and a few extension members. */
 export interface Problem {
@@ -11,6 +11,8 @@ export interface Problem {
   parameter?: string;
   currentVersion?: number;
   currentStatus?: string;
+  /** The Regions whose findings could not be read (503). */
+  regions?: string[];
   /** The Lambda request id, to quote when reporting a 5xx. */
   requestId?: string;
 }
@@ -55,6 +57,10 @@ export function problemFor(error: Error, requestId: string | undefined): Problem
     if (error.currentVersion !== undefined) extra.currentVersion = error.currentVersion;
     if (error.currentStatus !== undefined) extra.currentStatus = error.currentStatus;
     return plain(409, 'conflict', 'Conflict', error.detail, extra);
+  }
+  // Not Vigil's fault and not hidden: the caller learns which Regions to retry or leave out.
+  if (error instanceof RegionUnavailableError) {
+    return plain(503, 'region-unavailable', 'Region unavailable', `findings in ${error.regions.join(', ')} could not be read; retry, or leave them out with region=`, { regions: error.regions }, { 'retry-after': '5' });
   }
   if (isThrottling(error)) return plain(429, 'throttled', 'Too many requests', 'the findings table is busy; retry after the indicated delay', {}, { 'retry-after': '1' });
   return {

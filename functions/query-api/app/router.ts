@@ -31,6 +31,7 @@ export const ROUTES = [
   'GET /summary',
   'GET /teams',
   'GET /accounts',
+  'GET /coverage',
 ] as const;
 
 /** Handlers return Responses: the router's own JSON typing knows nothing of our views. */
@@ -76,12 +77,14 @@ export function createApp({ service, config, logger }: AppDeps): Router<Env> {
   app.get('/summary', async (reqCtx) => json(await service.summary(caller(reqCtx))));
   app.get('/teams', async (reqCtx) => json(await service.teams(caller(reqCtx))));
   app.get('/accounts', async (reqCtx) => json(await service.accounts(caller(reqCtx))));
+  app.get('/coverage', async (reqCtx) => json(await service.coverage(caller(reqCtx))));
 
   app.errorHandler(Error, async (error, reqCtx) => {
     const requestId = reqCtx.context?.awsRequestId;
     const { problem, headers, internal } = problemFor(error, requestId);
     if (internal) logger.error('request failed', { error, requestId });
     else if (problem.status === 429) logger.warn('throttled by DynamoDB', { error: error.name, requestId });
+    else if (problem.status === 503) logger.warn('a Region could not be read', { regions: problem.regions, cause: error.cause, requestId });
     return new Response(JSON.stringify(problem), {
       status: problem.status,
       headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers },

@@ -3,6 +3,7 @@ import { VigilError } from '../core/errors.js';
 import type { Directory, DirectoryAccount } from '../core/routing/directory.js';
 import { accountOf, directoryKeys, loadDirectory, type StoredAccount } from './directory-reader.js';
 import { createDocumentClient } from './dynamodb-client.js';
+import { CapacityMeter } from './consumed-capacity.js';
 
 export { directoryKeys, type StoredAccount } from './directory-reader.js';
 
@@ -42,30 +43,20 @@ export class DynamoDirectoryStore implements Directory {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly now: () => Date;
-  private readonly onConsumedCapacity: ((operation: string, units: number) => void) | undefined;
+  private readonly capacity: CapacityMeter;
 
   public constructor(options: DynamoDirectoryStoreOptions) {
     this.client = options.client ?? createDocumentClient();
     this.tableName = options.tableName;
     this.now = options.now ?? (() => new Date());
-    this.onConsumedCapacity = options.onConsumedCapacity;
-  }
-
-  private get capacity() {
-    return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
-  }
-
-  private record(operation: string, consumed: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> | undefined): void {
-    if (!this.onConsumedCapacity || !consumed) return;
-    const list = Array.isArray(consumed) ? consumed : [consumed];
-    this.onConsumedCapacity(operation, list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0));
+    this.capacity = new CapacityMeter(options.onConsumedCapacity);
   }
 
   /** Every stored account, REMOVED ones included, by Query over the directory partition (never Scan). */
   public loadAll(consistent = false): Promise<StoredAccount[]> {
     return loadDirectory(this.client, this.tableName, {
       consistent,
-      ...(this.onConsumedCapacity ? { onConsumedCapacity: (units: number) => this.record('Query', { CapacityUnits: units }) } : {}),
+      ...(this.capacity.request ? { onConsumedCapacity: (units: number) => this.capacity.record('Query', { CapacityUnits: units }) } : {}),
     });
   }
 
@@ -74,8 +65,8 @@ export class DynamoDirectoryStore implements Directory {
   }
 
   public async getAccount(id: string): Promise<StoredAccount | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: directoryKeys.account(id), ReturnConsumedCapacity: this.capacity }));
-    this.record('GetItem', out.ConsumedCapacity);
+    const out = await this.client.send(new GetCommand({ TableName: this.tableName, Key: directoryKeys.account(id), ReturnConsumedCapacity: this.capacity.request }));
+    this.capacity.record('GetItem', out.ConsumedCapacity);
     return out.Item ? accountOf(out.Item) : undefined;
   }
 
@@ -122,8 +113,8 @@ export class DynamoDirectoryStore implements Directory {
       for (let attempt = 1; requests.length > 0; attempt++) {
         if (attempt > MAX_BATCH_ATTEMPTS) throw new VigilError(`directory sync: ${requests.length} writes still unprocessed after ${MAX_BATCH_ATTEMPTS} attempts`);
         if (attempt > 1) await sleep(Math.random() * Math.min(5_000, 50 * 2 ** attempt));
-        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests }, ReturnConsumedCapacity: this.capacity }));
-        this.record('BatchWriteItem', out.ConsumedCapacity);
+        const out = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests }, ReturnConsumedCapacity: this.capacity.request }));
+        this.capacity.record('BatchWriteItem', out.ConsumedCapacity);
         requests = out.UnprocessedItems?.[this.tableName] ?? [];
       }
     }

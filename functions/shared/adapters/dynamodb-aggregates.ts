@@ -3,6 +3,7 @@ import { BatchGetCommand, TransactWriteCommand, type DynamoDBDocumentClient, typ
 import { countedOf, deltasBetween, mergeDeltas, needsRecount, type Cell, type Counted, type CounterDelta } from '../core/query/aggregates.js';
 import { aggregateKeys, COUNTER_SHARDS } from './query-keys.js';
 import { createDocumentClient } from './dynamodb-client.js';
+import { CapacityMeter } from './consumed-capacity.js';
 
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_ATTEMPTS = 5;
@@ -41,23 +42,13 @@ export class DynamoAggregates {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly random: () => number;
-  private readonly onConsumedCapacity: DynamoAggregatesOptions['onConsumedCapacity'];
+  private readonly capacity: CapacityMeter;
 
   public constructor(options: DynamoAggregatesOptions) {
     this.client = options.client ?? createDocumentClient();
     this.tableName = options.tableName;
     this.random = options.random ?? Math.random;
-    this.onConsumedCapacity = options.onConsumedCapacity;
-  }
-
-  private get capacity() {
-    return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
-  }
-
-  private record(operation: string, consumed: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> | undefined): void {
-    if (!this.onConsumedCapacity || !consumed) return;
-    const list = Array.isArray(consumed) ? consumed : [consumed];
-    this.onConsumedCapacity(operation, list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0));
+    this.capacity = new CapacityMeter(options.onConsumedCapacity);
   }
 
   /**
@@ -111,8 +102,8 @@ export class DynamoAggregates {
         [this.tableName]: { Keys: [...new Set(ids.slice(i, i + 100))].map(aggregateKeys.marker), ConsistentRead: true },
       };
       while (request && Object.keys(request).length > 0) {
-        const out = await this.client.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: this.capacity }));
-        this.record('BatchGetItem', out.ConsumedCapacity);
+        const out = await this.client.send(new BatchGetCommand({ RequestItems: request, ReturnConsumedCapacity: this.capacity.request }));
+        this.capacity.record('BatchGetItem', out.ConsumedCapacity);
         for (const item of out.Responses?.[this.tableName] ?? []) {
           const c = countedOf(item);
           if (c) found.set(String(item.pk).slice(2), c);
@@ -153,8 +144,8 @@ export class DynamoAggregates {
         },
       });
     }
-    const out = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: this.capacity }));
-    this.record('TransactWriteItems', out.ConsumedCapacity);
+    const out = await this.client.send(new TransactWriteCommand({ TransactItems: items, ReturnConsumedCapacity: this.capacity.request }));
+    this.capacity.record('TransactWriteItems', out.ConsumedCapacity);
   }
 }
 

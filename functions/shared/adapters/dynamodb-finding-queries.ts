@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError } from '../core/errors.js';
-import type { Status } from '../core/finding.js';
 import type { ActionDecision } from '../core/query/actions.js';
 import type { SuppressionStore } from '../core/query/expiry.js';
 import type { PartitionRead } from '../core/query/merge.js';
@@ -9,13 +8,13 @@ import { sortKeyRange, type FindingsQuery, type QueryScope } from '../core/query
 import { CELLS, type Cell, type CounterRow } from '../core/query/aggregates.js';
 import type { CounterReader, DirectoryAccount, DirectoryReader, FindingReader } from '../core/query/service.js';
 import type { ActionState, FindingSummaryView, FindingView, HistoryView } from '../core/query/views.js';
-import { aggregateKeys, ALL_FINDINGS_SHARDS, COUNTER_SHARDS, INDEXES, queryIndexKeys, SUPPRESSION_SHARDS } from './query-keys.js';
+import { aggregateKeys, ALL_FINDINGS_SHARDS, COUNTER_SHARDS, INDEXES, SUPPRESSION_SHARDS } from './query-keys.js';
 import { loadDirectory } from './directory-reader.js';
 import { createDocumentClient } from './dynamodb-client.js';
+import { DynamoFindingActions } from './finding-action-store.js';
 import { keys } from './dynamodb-finding-store.js';
+import { CapacityMeter } from './consumed-capacity.js';
 
-/** History entries written here live as long as the ingest's (the store's default). */
-const DEFAULT_HISTORY_TTL_DAYS = 400;
 
 export interface DynamoFindingQueriesOptions {
   tableName: string;
@@ -26,8 +25,6 @@ export interface DynamoFindingQueriesOptions {
 }
 
 type Item = Record<string, unknown>;
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** What the indexes project, as a listing shows it; lastSeen is lastSeenIdx, from the sort key. */
 export function summaryOf(item: Item): FindingSummaryView {
@@ -65,24 +62,15 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
   public readonly suppressionShards = SUPPRESSION_SHARDS;
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
-  private readonly historyTtlSeconds: number;
-  private readonly onConsumedCapacity: DynamoFindingQueriesOptions['onConsumedCapacity'];
+  private readonly capacity: CapacityMeter;
+  /** People's actions, written as Slack's buttons write them too. */
+  private readonly actions: DynamoFindingActions;
 
   public constructor(options: DynamoFindingQueriesOptions) {
     this.client = options.client ?? createDocumentClient();
     this.tableName = options.tableName;
-    this.historyTtlSeconds = (options.historyTtlDays ?? DEFAULT_HISTORY_TTL_DAYS) * 24 * 60 * 60;
-    this.onConsumedCapacity = options.onConsumedCapacity;
-  }
-
-  private get capacity() {
-    return this.onConsumedCapacity ? ('TOTAL' as const) : undefined;
-  }
-
-  private record(operation: string, consumed: { CapacityUnits?: number } | Array<{ CapacityUnits?: number }> | undefined): void {
-    if (!this.onConsumedCapacity || !consumed) return;
-    const list = Array.isArray(consumed) ? consumed : [consumed];
-    this.onConsumedCapacity(operation, list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0));
+    this.capacity = new CapacityMeter(options.onConsumedCapacity);
+    this.actions = new DynamoFindingActions(options);
   }
 
   public partitions(scope: QueryScope): number {
@@ -122,12 +110,12 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
       ExpressionAttributeValues: values,
       ScanIndexForward: false,
       Limit: limit,
-      ReturnConsumedCapacity: this.capacity,
+      ReturnConsumedCapacity: this.capacity.request,
       ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
       ...(after ? { ExclusiveStartKey: { [attribute]: value, gsisk: after, ...keys.finding(after.slice(after.lastIndexOf('#') + 1)) } } : {}),
     };
     const out = await this.client.send(new QueryCommand(input));
-    this.record('Query', out.ConsumedCapacity);
+    this.capacity.record('Query', out.ConsumedCapacity);
     const last = out.LastEvaluatedKey?.gsisk;
     return { items: (out.Items ?? []).map(summaryOf), evaluated: out.ScannedCount ?? 0, ...(typeof last === 'string' ? { last } : {}) };
   }
@@ -141,9 +129,9 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
     const { pk } = keys.finding(id);
     // The marker, the detail and the finding sort before the history: room for them and one entry more than shown.
     const first = await this.client.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: historyLimit + 4, ReturnConsumedCapacity: this.capacity }),
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Limit: historyLimit + 4, ReturnConsumedCapacity: this.capacity.request }),
     );
-    this.record('Query', first.ConsumedCapacity);
+    this.capacity.record('Query', first.ConsumedCapacity);
     const items = first.Items ?? [];
     const finding = items.find((i) => i.sk === 'F');
     if (!finding) return undefined;
@@ -159,10 +147,10 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
           ExpressionAttributeValues: { ':pk': pk, ':h': 'H#' },
           ScanIndexForward: false,
           Limit: historyLimit,
-          ReturnConsumedCapacity: this.capacity,
+          ReturnConsumedCapacity: this.capacity.request,
         }),
       );
-      this.record('Query', newest.ConsumedCapacity);
+      this.capacity.record('Query', newest.ConsumedCapacity);
       history = (newest.Items ?? []).reverse();
     }
     const view: FindingView = {
@@ -185,85 +173,12 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
     return view;
   }
 
-  public async getActionState(id: string): Promise<ActionState | undefined> {
-    const out = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.finding(id),
-        ConsistentRead: true,
-        ProjectionExpression: 'id, team, #status, severity, version, suppressedUntil, reopenCount',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ReturnConsumedCapacity: this.capacity,
-      }),
-    );
-    this.record('GetItem', out.ConsumedCapacity);
-    const item = out.Item;
-    if (!item) return undefined;
-    return {
-      id: String(item.id),
-      team: String(item.team),
-      status: item.status as Status,
-      severity: item.severity as ActionState['severity'],
-      version: Number(item.version),
-      reopenCount: Number(item.reopenCount ?? 0),
-      ...(str(item.suppressedUntil) ? { suppressedUntil: str(item.suppressedUntil)! } : {}),
-    };
+  public getActionState(id: string): Promise<ActionState | undefined> {
+    return this.actions.getActionState(id);
   }
 
-  /**
-   * Writes an action in one transaction, conditional on the version it was decided from:
-   * the finding's new status and attributes at version + 1 (a suppression puts it in the
-   * expiry index, its end takes it out), and the history entry.
-   */
-  public async applyAction(decision: ActionDecision): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status', '#version': 'version' };
-    const values: Record<string, unknown> = { ':status': decision.status, ':next': decision.expectedVersion + 1, ':expected': decision.expectedVersion };
-    const sets = ['#status = :status', '#version = :next'];
-    for (const [i, [name, value]] of Object.entries(decision.set).entries()) {
-      if (value === undefined) continue;
-      names[`#a${i}`] = name;
-      values[`:a${i}`] = value;
-      sets.push(`#a${i} = :a${i}`);
-    }
-    const removes = decision.set.statusReason === undefined ? ['statusReason'] : [];
-    if (decision.status === 'SUPPRESSED' && decision.set.suppressedUntil) {
-      sets.push('gsi3pk = :sup');
-      values[':sup'] = queryIndexKeys({ id: decision.id, status: 'SUPPRESSED', suppressedUntil: decision.set.suppressedUntil }).gsi3pk;
-    }
-    if (decision.endsSuppression) removes.push('suppressedUntil', 'suppressedBy', 'gsi3pk');
-    const h = decision.history;
-    try {
-      const out = await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.finding(decision.id),
-                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: names,
-                ExpressionAttributeValues: values,
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                // The ingest's history layout (keys.history): H#<at>#<kind> in the finding's partition.
-                Item: { pk: keys.finding(h.id).pk, sk: `H#${h.at}#${h.kind}`, ...h, expiresAt: Math.floor(Date.parse(h.at) / 1000) + this.historyTtlSeconds },
-              },
-            },
-          ],
-          ReturnConsumedCapacity: this.capacity,
-        }),
-      );
-      this.record('TransactWriteItems', out.ConsumedCapacity);
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new ConcurrentUpdateError(`finding ${decision.id} changed since it was read`, { cause: error });
-      }
-      throw error;
-    }
+  public applyAction(decision: ActionDecision): Promise<void> {
+    return this.actions.applyAction(decision);
   }
 
   /**
@@ -280,10 +195,10 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
           UpdateExpression: 'SET version = :next REMOVE gsi3pk, suppressedUntil, suppressedBy',
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':next': expectedVersion + 1, ':expected': expectedVersion },
-          ReturnConsumedCapacity: this.capacity,
+          ReturnConsumedCapacity: this.capacity.request,
         }),
       );
-      this.record('UpdateItem', out.ConsumedCapacity);
+      this.capacity.record('UpdateItem', out.ConsumedCapacity);
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new ConcurrentUpdateError(`finding ${id} changed since it was read`, { cause: error });
       throw error;
@@ -302,11 +217,11 @@ export class DynamoFindingQueries implements FindingReader, SuppressionStore {
         KeyConditionExpression: 'gsi3pk = :p AND suppressedUntil <= :now',
         ExpressionAttributeValues: { ':p': `SUP#${shard}`, ':now': now.toISOString() },
         Limit: limit,
-        ReturnConsumedCapacity: this.capacity,
+        ReturnConsumedCapacity: this.capacity.request,
         ...(after ? { ExclusiveStartKey: after } : {}),
       }),
     );
-    this.record('Query', out.ConsumedCapacity);
+    this.capacity.record('Query', out.ConsumedCapacity);
     return { ids: (out.Items ?? []).map((i) => String(i.pk).slice(2)), ...(out.LastEvaluatedKey ? { last: out.LastEvaluatedKey } : {}) };
   }
 }

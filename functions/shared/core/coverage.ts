@@ -25,7 +25,7 @@ export interface CoverageGap {
  * suspended are not expected to send.
  */
 export function coverageGaps(input: {
-  accounts: readonly DirectoryAccount[];
+  accounts: ReadonlyArray<Pick<DirectoryAccount, 'id' | 'name' | 'status'>>;
   regions: readonly string[];
   heartbeats: readonly HeartbeatRecord[];
   now: Date;

@@ -31,7 +31,7 @@ export interface NotifiableFinding {
   reopenCount: number;
   version: number;
   sample?: boolean;
-  /** Written by a person's action (functions/shared/adapters/finding-actions.ts). */
+  /** Written by a person's action (functions/shared/adapters/finding-action-store.ts). */
   statusAt?: string;
   statusBy?: string;
   statusReason?: string;

@@ -1,20 +1,24 @@
 import { z } from 'zod';
 import { clip, type Severity, type Status } from '../finding.js';
+import { ConcurrentUpdateError } from '../errors.js';
 import { ActionConflictError, InvalidParameterError } from './errors.js';
 import type { ActionState } from './views.js';
 
 /**
- * What people do to findings through the API, and what a suppression running out does.
- * Pure decisions: the adapter writes them conditionally on the version they were decided
- * from, as the ingest store does (optimistic concurrency).
+ * What people do to findings, through the API or Slack's buttons, and what a suppression
+ * running out does. Pure decisions: one adapter (functions/shared/adapters/finding-action-store.ts)
+ * writes them conditionally on the version they were decided from, as the ingest store
+ * does (optimistic concurrency), whoever acted.
  *
- * The attributes written are the ones every writer of a person's action uses (the Slack
- * actions too, functions/shared/adapters/finding-actions.ts): `status`, `statusAt`,
- * `statusBy`, `statusReason`, and for a suppression `suppressedUntil` and `suppressedBy`
- * (a person's suppression, which ingest keeps across transitions until it ends).
+ * The attributes written: `status`, `statusAt`, `statusBy`, `statusReason`, `assignee`, and
+ * for a suppression `suppressedUntil` and `suppressedBy` (a person's suppression, which
+ * ingest keeps across transitions until it ends).
  */
 
-export type ActionHistoryKind = 'acknowledged' | 'suppressed' | 'suppression-expired';
+export type ActionHistoryKind = 'acknowledged' | 'suppressed' | 'assigned' | 'suppression-expired';
+
+/** Where a person acted: the history's `cause`. */
+export type ActionChannel = 'api' | 'slack';
 
 /**
  * A history entry written by the API or by the expiry function. Same item layout as the
@@ -25,9 +29,11 @@ export interface ActionHistoryEntry {
   id: string;
   at: string;
   kind: ActionHistoryKind;
-  cause: 'api' | 'expiry';
+  cause: ActionChannel | 'expiry';
   actor: string;
   reason?: string;
+  /** Who the finding was assigned to (assigned). */
+  assignee?: string;
   from: { status: Status; severity: Severity };
   to: { status: Status; severity: Severity };
   /** When the suppression ends (suppressed) or ended (suppression-expired). */
@@ -42,6 +48,7 @@ export interface ActionAttributes {
   statusReason?: string;
   suppressedUntil?: string;
   suppressedBy?: string;
+  assignee?: string;
   /** Set when the action is a transition people are told of (a suppression's end reopens). */
   transition?: 'REOPENED';
   transitionAt?: string;
@@ -73,7 +80,15 @@ export interface SuppressRequest {
   expectedVersion?: number;
 }
 
-export type ActionRequest = AcknowledgeRequest | SuppressRequest;
+/** Someone takes the finding on: its status stays, `assignee` names them (`slack:U123`, an e-mail). */
+export interface AssignRequest {
+  kind: 'assign';
+  assignee: string;
+  reason?: string;
+  expectedVersion?: number;
+}
+
+export type ActionRequest = AcknowledgeRequest | SuppressRequest | AssignRequest;
 
 export interface SuppressionPolicy {
   defaultDays: number;
@@ -126,7 +141,10 @@ export function parseSuppress(body: unknown, now: Date, policy: SuppressionPolic
 const ALLOWED_FROM: Record<ActionRequest['kind'], readonly Status[]> = {
   acknowledge: ['OPEN', 'NOTIFIED', 'ACKNOWLEDGED', 'SUPPRESSED'],
   suppress: ['OPEN', 'NOTIFIED', 'ACKNOWLEDGED', 'SUPPRESSED'],
+  assign: ['OPEN', 'NOTIFIED', 'ACKNOWLEDGED', 'SUPPRESSED'],
 };
+
+const HISTORY_KIND: Record<ActionRequest['kind'], ActionHistoryKind> = { acknowledge: 'acknowledged', suppress: 'suppressed', assign: 'assigned' };
 
 /**
  * Decides what an acknowledgement or suppression does to a finding: ACKNOWLEDGED (which
@@ -136,7 +154,7 @@ const ALLOWED_FROM: Record<ActionRequest['kind'], readonly Status[]> = {
  * Throws {@link ActionConflictError} when the caller expected another version, or the
  * finding is resolved.
  */
-export function decideAction(state: ActionState, request: ActionRequest, actor: string, now: Date): ActionDecision | { unchanged: true } {
+export function decideAction(state: ActionState, request: ActionRequest, actor: string, now: Date, via: ActionChannel = 'api'): ActionDecision | { unchanged: true } {
   if (request.expectedVersion !== undefined && request.expectedVersion !== state.version) {
     throw new ActionConflictError(`the finding is at version ${state.version}, not ${request.expectedVersion}`, state.version, state.status);
   }
@@ -144,27 +162,80 @@ export function decideAction(state: ActionState, request: ActionRequest, actor: 
     throw new ActionConflictError(`cannot ${request.kind} the finding: it is ${state.status}`, state.version, state.status);
   }
   if (request.kind === 'acknowledge' && state.status === 'ACKNOWLEDGED') return { unchanged: true };
+  const assignee = request.kind === 'assign' ? request.assignee.trim() : undefined;
+  if (request.kind === 'assign' && (!assignee || assignee === state.assignee)) {
+    if (!assignee) throw new InvalidParameterError('assignee', 'required: who takes the finding');
+    return { unchanged: true };
+  }
   const at = now.toISOString();
-  const status: Status = request.kind === 'acknowledge' ? 'ACKNOWLEDGED' : 'SUPPRESSED';
+  const status: Status = request.kind === 'acknowledge' ? 'ACKNOWLEDGED' : request.kind === 'suppress' ? 'SUPPRESSED' : state.status;
   const until = request.kind === 'suppress' ? request.until : undefined;
+  const reason = request.reason?.trim() || undefined;
   return {
     id: state.id,
     expectedVersion: state.version,
     status,
-    set: { statusAt: at, statusBy: actor, statusReason: clip(request.reason, STATUS_REASON_CHARS), ...(until ? { suppressedUntil: until, suppressedBy: actor } : {}) },
+    set: {
+      statusAt: at,
+      statusBy: actor,
+      ...(reason ? { statusReason: clip(reason, STATUS_REASON_CHARS) } : {}),
+      ...(until ? { suppressedUntil: until, suppressedBy: actor } : {}),
+      ...(assignee ? { assignee } : {}),
+    },
     endsSuppression: request.kind === 'acknowledge',
     history: {
       id: state.id,
       at,
-      kind: request.kind === 'acknowledge' ? 'acknowledged' : 'suppressed',
-      cause: 'api',
+      kind: HISTORY_KIND[request.kind],
+      cause: via,
       actor,
-      reason: request.reason,
+      ...(reason ? { reason } : {}),
       from: { status: state.status, severity: state.severity },
       to: { status, severity: state.severity },
       ...(until ? { until } : {}),
+      ...(assignee ? { assignee } : {}),
     },
   };
+}
+
+/** Reads and writes an action needs (functions/shared/adapters/finding-action-store.ts). */
+export interface FindingActionStore {
+  /** What an action decides from, read strongly consistent. */
+  getActionState(id: string): Promise<ActionState | undefined>;
+  /** Writes the decision conditionally on its expected version; throws ConcurrentUpdateError when it lost a race. */
+  applyAction(decision: ActionDecision): Promise<void>;
+}
+
+/** A lost race with ingest or another person is decided again from a fresh read this many times. */
+const MAX_ACTION_ATTEMPTS = 4;
+
+export type ActionOutcome = { changed: true; decision: ActionDecision; state: ActionState } | { changed: false; state: ActionState };
+
+/**
+ * Decides and writes one person's action, from a fresh read each time: someone else
+ * writing in between (ingest, another person) means deciding again from what they wrote,
+ * which may now refuse the action. `undefined` when there is no such finding, or `visible`
+ * says the actor may not see it.
+ */
+export async function actOnFinding(
+  store: FindingActionStore,
+  id: string,
+  decide: (state: ActionState) => ActionDecision | { unchanged: true },
+  visible: (state: ActionState) => boolean = () => true,
+): Promise<ActionOutcome | undefined> {
+  for (let attempt = 1; attempt <= MAX_ACTION_ATTEMPTS; attempt++) {
+    const state = await store.getActionState(id);
+    if (!state || !visible(state)) return undefined;
+    const decision = decide(state);
+    if ('unchanged' in decision) return { changed: false, state };
+    try {
+      await store.applyAction(decision);
+      return { changed: true, decision, state };
+    } catch (error) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+    }
+  }
+  throw new ActionConflictError('the finding kept changing; try again');
 }
 
 export const EXPIRY_ACTOR = 'vigil:suppression-expiry';

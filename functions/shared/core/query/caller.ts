@@ -84,6 +84,11 @@ export function requireTeam(caller: Caller, team: string): void {
   if (!canSee(caller, team)) throw new AccessDeniedError(`not a member of team ${team}`);
 }
 
+/** Throws {@link AccessDeniedError} unless the caller is an administrator (organization-wide views). */
+export function requireAdmin(caller: Caller): void {
+  if (caller.kind !== 'admin') throw new AccessDeniedError('only administrators see the organization-wide view');
+}
+
 /** Throws {@link AccessDeniedError} for a member of no team: there is nothing it may see. */
 export function requireSomeTeam(caller: Caller): void {
   if (caller.kind === 'member' && caller.teams.length === 0) throw new AccessDeniedError('the caller is a member of no team and has no admin scope');

@@ -49,3 +49,16 @@ export class ActionConflictError extends VigilError {
     super(detail);
   }
 }
+
+/**
+ * A Region's findings could not be read (503): the organization-wide answer would have a
+ * gap, so none is given. `regions` names them; `region=` can leave them out.
+ */
+export class RegionUnavailableError extends VigilError {
+  public constructor(
+    public readonly regions: string[],
+    options?: ErrorOptions,
+  ) {
+    super(`findings in ${regions.join(', ')} could not be read`, options);
+  }
+}

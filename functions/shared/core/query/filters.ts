@@ -24,6 +24,8 @@ export interface FindingFilter {
   statuses?: Status[];
   sources?: FindingSource[];
   rule?: string;
+  /** AWS Regions the findings are in (`region=eu-west-1,us-east-1`). */
+  regions?: string[];
   since?: string;
   until?: string;
 }
@@ -37,9 +39,11 @@ export interface ListRequest {
 /** Query parameters as received: every value of each name (repeated or not). */
 export type QueryParameters = Record<string, string[]>;
 
-const LIST_PARAMETERS = ['team', 'account', 'severity', 'minSeverity', 'status', 'source', 'rule', 'since', 'until', 'limit', 'cursor'] as const;
+const LIST_PARAMETERS = ['team', 'account', 'severity', 'minSeverity', 'status', 'source', 'rule', 'region', 'since', 'until', 'limit', 'cursor'] as const;
 /** Parameters that take a list: repeated (`status=OPEN&status=NOTIFIED`) or comma-separated. */
-const LIST_VALUED = new Set(['severity', 'status', 'source']);
+const LIST_VALUED = new Set(['severity', 'status', 'source', 'region']);
+/** An AWS Region name: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-5`. */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 const csvOf = <T extends string>(values: readonly T[]) =>
   z
@@ -69,6 +73,12 @@ const ListSchema = z
     status: csvOf(STATUSES).optional(),
     source: csvOf(FINDING_SOURCES as readonly FindingSource[]).optional(),
     rule: z.string().min(1).max(256).optional(),
+    region: z
+      .string()
+      .transform((s) => s.split(',').map((v) => v.trim()))
+      .pipe(z.array(z.string().regex(REGION_PATTERN, 'expected a comma-separated list of AWS Regions, e.g. us-east-1,eu-west-1')).min(1).max(32))
+      .transform((list) => [...new Set(list)].sort())
+      .optional(),
     since: timestamp.optional(),
     until: timestamp.optional(),
     limit: z
@@ -110,6 +120,7 @@ export function parseListRequest(params: QueryParameters): ListRequest {
   if (p.status) filter.statuses = [...p.status].sort((a, b) => STATUSES.indexOf(a) - STATUSES.indexOf(b));
   if (p.source) filter.sources = [...p.source].sort();
   if (p.rule) filter.rule = p.rule;
+  if (p.region) filter.regions = p.region;
   if (p.since) filter.since = p.since;
   if (p.until) filter.until = p.until;
   return { filter, limit: p.limit ?? DEFAULT_PAGE_LIMIT, ...(p.cursor ? { cursor: p.cursor } : {}) };

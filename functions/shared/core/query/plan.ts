@@ -14,7 +14,7 @@ export type QueryScope = { by: 'account'; account: string } | { by: 'teams'; tea
 
 /** An attribute of the index projection that must take one of `values`. */
 export interface Predicate {
-  attribute: 'team' | 'severity' | 'status' | 'source' | 'rule';
+  attribute: 'team' | 'severity' | 'status' | 'source' | 'rule' | 'region';
   values: string[];
 }
 
@@ -25,6 +25,8 @@ export interface FindingsQuery {
   until?: string;
   /** Applied after items are read (a FilterExpression): they cost reads but are not returned. */
   predicates: Predicate[];
+  /** Only these Regions' tables are read (`region=`); every configured Region when absent. */
+  regions?: string[];
 }
 
 /**
@@ -52,7 +54,10 @@ export function planFindingsQuery(filter: FindingFilter, caller: Caller): Findin
   if (filter.statuses) predicates.push({ attribute: 'status', values: filter.statuses });
   if (filter.sources) predicates.push({ attribute: 'source', values: filter.sources });
   if (filter.rule) predicates.push({ attribute: 'rule', values: [filter.rule] });
-  return { scope, predicates, ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}) };
+  // Also a predicate: one table may hold findings of several Regions (CloudTrail's
+  // global services, or one table locally); the Region filter then stays exact.
+  if (filter.regions) predicates.push({ attribute: 'region', values: filter.regions });
+  return { scope, predicates, ...(filter.regions ? { regions: filter.regions } : {}), ...(filter.since ? { since: filter.since } : {}), ...(filter.until ? { until: filter.until } : {}) };
 }
 
 /**

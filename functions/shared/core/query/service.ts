@@ -1,26 +1,23 @@
-import { ConcurrentUpdateError } from '../errors.js';
-import { decideAction, parseAcknowledge, parseSuppress, DEFAULT_SUPPRESSION_POLICY, type ActionDecision, type ActionHistoryEntry, type SuppressionPolicy } from './actions.js';
+import { coverageGaps, type CoverageGap } from '../coverage.js';
+import { actOnFinding, decideAction, parseAcknowledge, parseSuppress, DEFAULT_SUPPRESSION_POLICY, type ActionDecision, type ActionHistoryEntry, type FindingActionStore, type SuppressionPolicy } from './actions.js';
 import { summarize, zeroCounts, type CounterRow, type Counts, type Summary } from './aggregates.js';
-import { canSee, cursorIdentity, requireSomeTeam, visibleTeams, type Caller } from './caller.js';
+import { canSee, cursorIdentity, requireAdmin, requireSomeTeam, visibleTeams, type Caller } from './caller.js';
 import { openCursor, sealCursor, START, type CursorBinding } from './cursor.js';
-import { ActionConflictError, FindingNotFoundError } from './errors.js';
+import { FindingNotFoundError, InvalidParameterError } from './errors.js';
 import { canonicalFilter, parseListRequest, type QueryParameters } from './filters.js';
 import { mergeNewestFirst, type PartitionRead } from './merge.js';
 import { planFindingsQuery, type FindingsQuery, type QueryScope } from './plan.js';
+import type { HeartbeatSource } from './regions.js';
 import type { ActionState, FindingSummaryView, FindingView } from './views.js';
 
 /** Reads and writes of findings the API needs (DynamoDB: functions/shared/adapters/dynamodb-finding-queries.ts). */
-export interface FindingReader {
+export interface FindingReader extends FindingActionStore {
   /** How many index partitions the scope spans (a cursor keeps one position each). */
   partitions(scope: QueryScope): number;
   /** One Query on one partition: at most `limit` items evaluated, newest first, after `after`. */
   readPartition(query: FindingsQuery, partition: number, after: string | undefined, limit: number): Promise<PartitionRead<FindingSummaryView>>;
   /** The finding, its detail and its newest `historyLimit` history entries; one Query on its partition. */
   getFinding(id: string, historyLimit: number): Promise<FindingView | undefined>;
-  /** What an action decides from, read strongly consistent. */
-  getActionState(id: string): Promise<ActionState | undefined>;
-  /** Writes the decision conditionally on its expected version; throws ConcurrentUpdateError when it lost a race. */
-  applyAction(decision: ActionDecision): Promise<void>;
 }
 
 /** The maintained counters (functions/shared/adapters/dynamodb-aggregates.ts). */
@@ -55,6 +52,10 @@ export interface QueryServiceDeps {
   suppression?: SuppressionPolicy;
   /** Teams to list even with nothing counted yet (the routing configuration's). */
   knownTeams?: readonly string[];
+  /** The Regions whose tables `findings` and `counters` read (the organization-wide view). */
+  regions?: readonly string[];
+  /** What `GET /coverage` reads and expects: heartbeats, and the Regions every active account should send from. */
+  coverage?: { heartbeats: HeartbeatSource; expectedRegions: readonly string[]; maxSilenceMinutes: number };
 }
 
 export interface FindingsPage {
@@ -73,12 +74,23 @@ export interface ActionResult {
   history?: ActionHistoryEntry;
 }
 
+export interface CoverageReport {
+  /** The Regions every active account of the directory is expected to send heartbeats from. */
+  regions: string[];
+  maxSilenceMinutes: number;
+  /** Active accounts of the directory; with no directory yet, nothing is expected and this is 0. */
+  activeAccounts: number;
+  /** Account-Region pairs heard from within the allowed silence. */
+  covered: number;
+  gaps: CoverageGap[];
+  /** Heartbeats from accounts the directory does not list as active (left, suspended, or not yet synced). */
+  unexpected: number;
+}
+
 export type TeamCounts = Counts & { team: string };
 export type AccountCounts = Counts & { accountId: string; name?: string; status?: string; ouPath?: string; inDirectory: boolean };
 
 const FINDING_ID = /^[0-9a-f]{32}$/;
-/** A lost race with ingest or another person is retried from a fresh read this many times. */
-const MAX_ACTION_ATTEMPTS = 4;
 
 /**
  * The query API's use cases, over ports: what each endpoint does, who may do it, and
@@ -112,36 +124,32 @@ export function createQueryService(deps: QueryServiceDeps) {
 
   async function act(caller: Caller, id: string, decide: (state: ActionState) => ActionDecision | { unchanged: true }): Promise<ActionResult> {
     if (!FINDING_ID.test(id)) throw new FindingNotFoundError(id);
-    for (let attempt = 1; attempt <= MAX_ACTION_ATTEMPTS; attempt++) {
-      const state = await deps.findings.getActionState(id);
-      if (!state || !canSee(caller, state.team)) throw new FindingNotFoundError(id);
-      const decision = decide(state);
-      if ('unchanged' in decision) {
-        return { id, status: state.status, version: state.version, changed: false, ...(state.suppressedUntil ? { suppressedUntil: state.suppressedUntil } : {}) };
-      }
-      try {
-        await deps.findings.applyAction(decision);
-        return {
-          id,
-          status: decision.status,
-          version: decision.expectedVersion + 1,
-          changed: true,
-          ...(decision.set.suppressedUntil ? { suppressedUntil: decision.set.suppressedUntil } : {}),
-          history: decision.history,
-        };
-      } catch (error) {
-        // Someone else wrote in between: decide again from what they wrote (which may
-        // now refuse the action, or no longer match the caller's expected version).
-        if (!(error instanceof ConcurrentUpdateError)) throw error;
-      }
+    const outcome = await actOnFinding(deps.findings, id, decide, (state) => canSee(caller, state.team));
+    if (!outcome) throw new FindingNotFoundError(id);
+    if (!outcome.changed) {
+      const { state } = outcome;
+      return { id, status: state.status, version: state.version, changed: false, ...(state.suppressedUntil ? { suppressedUntil: state.suppressedUntil } : {}) };
     }
-    throw new ActionConflictError('the finding kept changing; try again');
+    const { decision } = outcome;
+    return {
+      id,
+      status: decision.status,
+      version: decision.expectedVersion + 1,
+      changed: true,
+      ...(decision.set.suppressedUntil ? { suppressedUntil: decision.set.suppressedUntil } : {}),
+      history: decision.history,
+    };
   }
 
   return {
     /** `GET /findings`: one page, newest lastSeenIdx first, and a cursor while there is more. */
     async listFindings(caller: Caller, params: QueryParameters): Promise<FindingsPage> {
       const request = parseListRequest(params);
+      const configured = deps.regions ?? [];
+      // With several Regions, each table holds its own Region's findings: a Region outside
+      // them would silently answer nothing.
+      const unread = configured.length > 1 ? (request.filter.regions ?? []).filter((r) => !configured.includes(r)) : [];
+      if (unread.length > 0) throw new InvalidParameterError('region', `${unread.join(', ')} not read by this API; it reads ${configured.join(', ')}`);
       const query = planFindingsQuery(request.filter, caller);
       const partitions = deps.findings.partitions(query.scope);
       const binding: CursorBinding = { filter: canonicalFilter(request.filter), identity: cursorIdentity(caller) };
@@ -203,6 +211,23 @@ export function createQueryService(deps: QueryServiceDeps) {
         return { ...c, ...(entry?.name ? { name: entry.name } : {}), ...(entry?.status ? { status: entry.status } : {}), ...(entry?.ouPath ? { ouPath: entry.ouPath } : {}), inDirectory: !!entry };
       });
       return { accounts };
+    },
+
+    /**
+     * `GET /coverage` (administrators): which active accounts, in which expected Regions,
+     * Vigil has not heard a heartbeat from lately: where events may be missing.
+     */
+    async coverage(caller: Caller): Promise<CoverageReport> {
+      requireAdmin(caller);
+      if (!deps.coverage) throw new Error('coverage is not configured');
+      const { heartbeats: source, expectedRegions, maxSilenceMinutes } = deps.coverage;
+      const [directory, heartbeats] = await Promise.all([deps.directory.listAccounts(), source.loadHeartbeats()]);
+      const accounts = directory.map((a) => ({ id: a.accountId, name: a.name ?? a.accountId, status: a.status ?? 'ACTIVE' }));
+      const active = new Set(accounts.filter((a) => a.status === 'ACTIVE').map((a) => a.id));
+      const regions = [...expectedRegions].sort();
+      const gaps = coverageGaps({ accounts, regions, heartbeats, now: now(), maxSilenceMs: maxSilenceMinutes * 60_000 });
+      const unexpected = new Set(heartbeats.filter((h) => !active.has(h.accountId)).map((h) => h.accountId)).size;
+      return { regions, maxSilenceMinutes, activeAccounts: active.size, covered: active.size * regions.length - gaps.length, gaps, unexpected };
     },
   };
 }

@@ -76,4 +76,5 @@ export interface ActionState {
   version: number;
   suppressedUntil?: string;
   reopenCount?: number;
+  assignee?: string;
 }
