@@ -9,4 +9,21 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
  * POWERTOOLS_METRICS_NAMESPACE.
  */
 export const logger = new Logger();
-export const metrics = new Metrics({ defaultDimensions: {} });
+
+/**
+ * Metrics' own warnings go through the Logger (JSON, with the request id), but one:
+ * "No application metrics to publish", which Powertools says on every invocation that
+ * had nothing to count (a notifier batch of repeats, a quiet schedule): expected here,
+ * and log bytes paid for on every such invocation.
+ */
+const metricsWarnings = {
+  debug: (...content: unknown[]) => logger.debug(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+  info: (...content: unknown[]) => logger.info(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+  warn: (...content: unknown[]) => {
+    if (typeof content[0] === 'string' && content[0].startsWith('No application metrics to publish')) return;
+    logger.warn(String(content[0]), ...content.slice(1).map((c) => ({ detail: c })));
+  },
+  error: (...content: unknown[]) => logger.error(String(content[0]), ...content.slice(1).map((c) => ({ detail: c }))),
+};
+
+export const metrics = new Metrics({ defaultDimensions: {}, logger: metricsWarnings });
