@@ -3,7 +3,7 @@ import type { FindingSource, Severity, Status } from '../finding.js';
 /**
  * A finding as listings show it: what the indexes project, so a page is served from an
  * index alone. `lastSeen` is lastSeenIdx: exact after every transition, and at most a
- * day behind for a finding that only repeats (see docs/design.md); the finding itself
+ * week behind for a finding that only repeats (see docs/design.md); the finding itself
  * (`GET /findings/{id}`) has the exact value.
  */
 export interface FindingSummaryView {
