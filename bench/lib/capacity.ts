@@ -81,8 +81,10 @@ export function itemSize(item: Item | undefined): number {
   return size;
 }
 
-const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
-const readUnits = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
+/** Write request units of an item of `bytes`: 1 KB units, at least one. */
+export const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+/** Read request units of `bytes` read: 4 KB units, at least one; eventually consistent half. */
+export const readUnits = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
 
 /** One request as the instrumented client saw it. */
 export interface SentRequest {

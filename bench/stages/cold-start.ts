@@ -21,6 +21,7 @@ import { loadTemplate, type CfnTemplate } from '../../cli/local/template.js';
 import { buildFunctions } from '../../scripts/build.js';
 import { median, round } from '../lib/stats.js';
 import type { BenchContext, Stage } from './types.js';
+import { resolveDefault } from '../../scripts/check-bundles.js';
 
 interface Variant {
   label: string;
@@ -53,7 +54,8 @@ function templateEnv(template: CfnTemplate, logicalId: string): Record<string, s
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...globals, ...own })) {
     if (key === 'NODE_OPTIONS') continue;
-    if (typeof value === 'string' || typeof value === 'number') env[key] = String(value);
+    const resolved = resolveDefault(template, value);
+    if (resolved !== undefined) env[key] = resolved;
     else if (value && typeof value === 'object' && 'Ref' in value) env[key] = refValue(template, String((value as { Ref: unknown }).Ref));
     else env[key] = `bench-${key.toLowerCase()}`;
   }

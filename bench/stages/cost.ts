@@ -4,7 +4,9 @@
  * (one SendMessage per event; ReceiveMessage and DeleteMessageBatch per batch), Lambda
  * (requests, arm64 GB-seconds at the template's MemorySize), DynamoDB (the units the
  * ingest stage counted), DynamoDB Streams read by Lambda (free) and CloudWatch Logs
- * (the bytes the log-bytes stage counted, plus Lambda's platform lines).
+ * (the bytes the log-bytes stage counted, plus Lambda's platform lines), and the notify
+ * path the notify stage measured (SNS publishes, the notifier's Lambda requests and
+ * duration, its DynamoDB units: `notificationCostPerEvent` in notify.ts).
  *
  * Lambda's billed duration is modelled, not measured here: the measured CPU of a handler
  * call scaled to the CPU share of a 512 MB function, plus DynamoDB round trips.
@@ -14,6 +16,7 @@
 import { loadTemplate } from '../../cli/local/template.js';
 import type { LedgerReport } from '../lib/capacity.js';
 import { round } from '../lib/stats.js';
+import { notificationCostPerEvent } from './notify.js';
 import type { BenchContext, Price, Stage } from './types.js';
 
 /** Modelling assumptions (docs/performance.md explains each). */
@@ -77,6 +80,7 @@ export const costStage: Stage = {
     const cpuFactor = ASSUMPTIONS.fullVcpuMemoryMb / memoryMb;
     const gb = memoryMb / 1024;
 
+    const notification = notificationCostPerEvent(ctx, ASSUMPTIONS.fullVcpuMemoryMb);
     const perEventAt = (batch: number, over: { eventBridgeUsd?: number; wruPerEvent?: number } = {}) => {
       const cpuMs = ingest.invocationCpu.perInvocationMs + batch * ingest.invocationCpu.perRecordMs;
       // Records of a batch run in parallel: one read, then a write; the slowest write sets the wait.
@@ -94,6 +98,7 @@ export const costStage: Stage = {
         dynamoReads: rruPerEvent * price(ctx, 'dynamodbReadRequestUnit'),
         dynamoStreams: 0 * price(ctx, 'dynamodbStreamsReadByLambda'),
         cloudWatchLogs: (logBytes / 1e9) * price(ctx, 'cloudwatchLogsIngestionGB'),
+        ...notification,
       };
       const total = Object.values(lines).reduce((a, b) => a + b, 0);
       return {
@@ -134,10 +139,12 @@ export const costStage: Stage = {
     const units = ingest.dynamo.unitsByCategory;
     const heartbeats = ingest.byKind.heartbeat ?? 0;
     const findingEvents = ingest.findingEvents;
-    const nonDynamo = atOrgRate.totalPer1MEventsUSD - ((atOrgRate.per1MEventsUSD.dynamoWrites ?? 0) + (atOrgRate.per1MEventsUSD.dynamoReads ?? 0));
+    // Notifications come of finding events only: their cost per event goes to finding events.
+    const notifyPer1M = Object.values(notification).reduce((a, b) => a + b, 0) * 1e6;
+    const nonDynamo = atOrgRate.totalPer1MEventsUSD - notifyPer1M - ((atOrgRate.per1MEventsUSD.dynamoWrites ?? 0) + (atOrgRate.per1MEventsUSD.dynamoReads ?? 0));
     const dynamoUsd = (u: { read: number; write: number } | undefined) => (u ? u.write * price(ctx, 'dynamodbWriteRequestUnit') + u.read * price(ctx, 'dynamodbReadRequestUnit') : 0);
     const perSource = {
-      findingEventsPer1MUSD: round(nonDynamo + (dynamoUsd(units.finding) / Math.max(1, findingEvents)) * 1e6, 4),
+      findingEventsPer1MUSD: round(nonDynamo + (notifyPer1M * n) / Math.max(1, findingEvents) + (dynamoUsd(units.finding) / Math.max(1, findingEvents)) * 1e6, 4),
       heartbeatsPer1MUSD: round(nonDynamo + (dynamoUsd(units.heartbeat) / Math.max(1, heartbeats)) * 1e6, 4),
     };
 

@@ -1,8 +1,8 @@
 /**
  * What a benchmark stage is: a named step that reads the shared context and returns a
  * partial results object; bench/run.ts merges them, in order, into bench/results.json.
- * To add a stage (the notifier, the query API, end-to-end latency), write
- * bench/stages/<name>.ts exporting a `Stage` and add it to STAGES in bench/run.ts.
+ * To add a stage, write bench/stages/<name>.ts exporting a `Stage` and add it to STAGES
+ * in bench/run.ts.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { GeneratedStream } from '../generate.js';
@@ -15,6 +15,12 @@ export interface BenchArgs {
   coldStartRuns: number;
   /** Rounds of the core-vs-JSON.parse comparison (median taken). */
   cpuRounds: number;
+  /** Findings loaded for the query stage. */
+  queryFindings: number;
+  /** Events sent through the local runtime by the e2e stage. */
+  e2eEvents: number;
+  /** Events per second the e2e stage sends. */
+  e2eRate: number;
   skip: string[];
   out: string;
 }
@@ -66,7 +72,8 @@ export interface HeadlineResults {
   naiveNotificationsPer1kEvents: number | null;
   bundleInitMsMedian: Record<string, number | null> | null;
   unbundledInitMsMedian: Record<string, number | null> | null;
-  queryReadUnitsPerPage: number | null;
+  /** Read units of one page of each query endpoint (median over the pages read), keyed by endpoint. */
+  queryReadUnitsPerPage: Record<string, number | null> | null;
   scans: number | null;
   maxWritesPerSecondOnOneKey: number | null;
   e2eP99Ms: number | null;
@@ -87,7 +94,11 @@ export type StageResult = Partial<HeadlineResults> & { details?: Record<string, 
 
 export interface Stage {
   name: string;
-  /** `dynamo`: runs while DynamoDB Local is up; `cpu`: after it stopped (quiet machine); `derive`: computes from earlier results. */
-  phase: 'dynamo' | 'cpu' | 'derive';
+  /**
+   * `dynamo`: runs while the bench's DynamoDB Local is up; `runtime`: after it stopped,
+   * starting what it needs itself (the local runtime); `cpu`: after that (quiet machine);
+   * `derive`: computes from earlier results.
+   */
+  phase: 'dynamo' | 'runtime' | 'cpu' | 'derive';
   run(ctx: BenchContext): Promise<StageResult>;
 }
