@@ -58,6 +58,10 @@ export function createRecordProcessor(deps: RecordProcessorDeps) {
           if (reason === 'slack-rate-limited') metrics.addMetric('SlackRateLimited', MetricUnit.Count, 1);
           logger.warn('delivery retried', { ...log, channel, reason, attempt, waitMs });
         },
+        onUnrecorded: (channel, key, reason) => {
+          metrics.addMetric('DeliveriesUnrecorded', MetricUnit.Count, 1);
+          logger.error('notification sent but not recorded in the ledger; it is not sent again', { ...log, channel, key, reason });
+        },
       });
       for (const outcome of result.outcomes) {
         const channel = outcome.channel === 'sns' ? 'Sns' : 'Slack';

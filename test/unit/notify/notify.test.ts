@@ -214,3 +214,41 @@ describe('notify: bot mode', () => {
     expect(result.outcomes[1]).toMatchObject({ result: 'dead-lettered', reason: 'slack-no-delivery' });
   });
 });
+
+describe('notify: a delivery that went out is never sent again', () => {
+  /** A ledger whose `complete` fails the first `failures` times (DynamoDB throttling outlasting the SDK's retries). */
+  function failingComplete(state: MemoryState, failures: number) {
+    let left = failures;
+    const complete = state.complete.bind(state);
+    state.complete = async (meta, record) => {
+      if (left-- > 0) throw Object.assign(new Error('Throughput exceeds the current capacity'), { name: 'ProvisionedThroughputExceededException' });
+      return complete(meta, record);
+    };
+  }
+
+  it('retries recording it, and records it once the ledger answers', async () => {
+    const { deps, state, sns, slack } = setup();
+    failingComplete(state, 2);
+    const result = await notifyTransition(event('OPENED'), deps);
+    expect(result.outcomes.map((o) => `${o.channel}:${o.result}`)).toEqual(['sns:sent', 'slack:payments:sent']);
+    expect(result.retry).toEqual([]);
+    expect(sns.calls + slack.calls).toBe(2);
+    expect([...state.ledger.values()].map((e) => e.status)).toEqual(['DONE', 'DONE']);
+  });
+
+  it('reports a record it could not write, without a second message, now or when the stream record comes again', async () => {
+    const { deps, state, sns, slack } = setup();
+    failingComplete(state, 1_000);
+    const unrecorded: string[] = [];
+    deps.onUnrecorded = (channel, key) => unrecorded.push(`${channel} ${key}`);
+    const first = await notifyTransition(event('OPENED'), deps);
+    expect(first.outcomes.map((o) => `${o.channel}:${o.result}`)).toEqual(['sns:sent', 'slack:payments:sent']);
+    expect(first.retry).toEqual([]);
+    expect(unrecorded).toEqual([`sns ${finding().id}#1#sns`, `slack:payments ${finding().id}#1#slack:payments`]);
+    // The claim holds the delivery until its lease ends: a redelivered record sends nothing.
+    const again = await notifyTransition(event('OPENED'), deps);
+    expect(again.outcomes).toEqual([]);
+    expect(sns.calls).toBe(1);
+    expect(slack.calls).toBe(1);
+  });
+});

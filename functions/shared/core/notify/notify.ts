@@ -28,6 +28,11 @@ export interface NotifyDeps {
   burst?: BurstOptions;
   /** Told about retries (metrics and logs); never given a secret. */
   onRetry?: (channel: string, reason: string, attempt: number, waitMs: number) => void;
+  /**
+   * Told when a delivery went out but the ledger could not record it (metrics and logs):
+   * it is not sent again by this record, and stays claimed until its lease ends.
+   */
+  onUnrecorded?: (channel: string, key: string, reason: string) => void;
 }
 
 export interface NotifyResult {
@@ -39,6 +44,8 @@ export interface NotifyResult {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
+/** Recording a sent delivery: the SDK has retried each call already; these space out a few more. */
+const LEDGER_RETRY = { attempts: 5, baseMs: 200, maxMs: 3000, maxRetryAfterMs: 0 };
 /** An invocation with less time than this left starts no new delivery. */
 const MIN_REMAINING_MS = 10_000;
 /** Kinds after which the finding's status moves OPEN → NOTIFIED once a person was told (of this open episode). */
@@ -139,7 +146,7 @@ class Run {
         payload = input;
         if (plan.action === 'stage') return await this.stage(meta, input);
         const { messageId } = await withRetry(() => this.deps.sns.publish(input), this.policy, this.runtime('sns'));
-        await this.deps.state.complete(meta, { result: 'sent', as: 'message', ref: messageId }, this.now);
+        await this.recordSent(meta, { result: 'sent', as: 'message', ref: messageId });
         return { channel: 'sns', result: 'sent', as: 'message', ref: messageId };
       }
       return await this.deliverSlack(plan as SlackPlan, meta, (p) => (payload = p));
@@ -228,7 +235,7 @@ class Run {
 
   private async sent(meta: DeliveryMeta, as: SentAs, ref?: { channel: string; ts: string }): Promise<DeliveryOutcome> {
     const record: LedgerRecord = { result: 'sent', as, ...(ref ? { ref: `${ref.channel}/${ref.ts}` } : {}) };
-    await this.deps.state.complete(meta, record, this.now);
+    await this.recordSent(meta, record);
     this.personTold = true;
     return { channel: meta.channel, ...(meta.team ? { team: meta.team } : {}), result: 'sent', as, ...(record.ref ? { ref: record.ref } : {}) };
   }
@@ -242,12 +249,28 @@ class Run {
     const message = burstRollup({ team: plan.team, threshold: this.burstOptions.threshold, windowStart: window.start, windowEnd: window.end, teamUrl: this.deps.links.team(plan.team) });
     try {
       await withRetry(() => this.deps.slack.post(target, checked(message)), this.policy, this.runtime(plan.channel));
-      await this.deps.state.complete(meta, { result: 'sent', as: 'message' }, this.now);
     } catch (error) {
       const failure = asDeliveryError(error);
       const outcome = await this.failed(meta, claim.attempt, failure, message);
       // A dead-lettered roll-up is recorded; the rolled-up finding is still listed in the digest.
       if (!outcome) throw failure;
+      return;
+    }
+    await this.recordSent(meta, { result: 'sent', as: 'message' });
+  }
+
+  /**
+   * Records a delivery that went out. What was sent must not be sent again, so a failure
+   * to record it is retried here and never reaches `failed` (which releases the claim for
+   * another try, that is, another message). Should the ledger stay unwritable, the claim
+   * keeps the delivery to itself until its lease ends, and the loss of the record is
+   * reported instead of thrown.
+   */
+  private async recordSent(meta: DeliveryMeta, record: LedgerRecord): Promise<void> {
+    try {
+      await withRetry(() => this.deps.state.complete(meta, record, this.now), LEDGER_RETRY, this.runtime(`ledger ${meta.channel}`));
+    } catch (error) {
+      this.deps.onUnrecorded?.(meta.channel, meta.key, asDeliveryError(error).message.slice(0, 300));
     }
   }
 
