@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Context } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import type { Context, DynamoDBRecord } from 'aws-lambda';
 import type { VigilConfig } from '../../functions/shared/core/routing/config.js';
 import { startSlackServer, type LocalSlackServer } from './slack-server.js';
 import { startSnsSink, type SnsSink } from './sns-sink.js';
@@ -60,6 +61,21 @@ export interface StreamPoller {
 }
 
 /**
+ * Records split as a mapping with a ParallelizationFactor splits a shard: every record of
+ * one item (its keys) in the same lane, in stream order, so each item's changes stay in
+ * order while different items are handled concurrently.
+ */
+export function byPartitionKey(records: readonly DynamoDBRecord[], lanes: number): DynamoDBRecord[][] {
+  if (lanes <= 1) return [records.slice()];
+  const out: DynamoDBRecord[][] = Array.from({ length: lanes }, () => []);
+  for (const record of records) {
+    const key = JSON.stringify(record.dynamodb?.Keys ?? {});
+    out[createHash('sha256').update(key).digest().readUInt32BE(0) % lanes]!.push(record);
+  }
+  return out.filter((lane) => lane.length > 0);
+}
+
+/**
  * Feeds a stream handler from a table's stream, as Lambda's event source mapping does
  * (batches, ReportBatchItemFailures, retry from the failed record), polling every
  * `intervalMs`. One poller per (table, function), like one mapping.
@@ -71,6 +87,8 @@ export function pollTableStream(options: {
   handler: StreamHandler;
   context: () => Context;
   batchSize?: number;
+  /** The mapping's ParallelizationFactor: concurrent batches, each holding whole partition keys. */
+  parallelization?: number;
   intervalMs?: number;
   retryDelayMs?: number;
   onError?: (error: unknown) => void;
@@ -83,9 +101,12 @@ export function pollTableStream(options: {
     const records = await reader.next();
     if (!records.length) return 0;
     stats.records += records.length;
-    const fed = await feedStream(records, options.handler, { batchSize: options.batchSize ?? 100, retryDelayMs: options.retryDelayMs ?? 500, context: options.context });
-    stats.invocations += fed.invocations;
-    stats.onFailure += fed.onFailure.length;
+    const lanes = byPartitionKey(records, options.parallelization ?? 1);
+    const fed = await Promise.all(lanes.map((lane) => feedStream(lane, options.handler, { batchSize: options.batchSize ?? 100, retryDelayMs: options.retryDelayMs ?? 500, context: options.context })));
+    for (const f of fed) {
+      stats.invocations += f.invocations;
+      stats.onFailure += f.onFailure.length;
+    }
     return records.length;
   };
   const loop = async () => {

@@ -154,6 +154,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             handler,
             context: () => lambdaContext(fn.logicalId),
             batchSize: source.batchSize,
+            parallelization: source.parallelization,
             intervalMs: 100,
             onError: (error) => process.stderr.write(`${fn.logicalId} stream: ${(error as Error).message}\n`),
           }),

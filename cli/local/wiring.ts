@@ -31,7 +31,7 @@ export interface FunctionWiring {
   /** SQS event sources of the function. */
   sqs: Array<{ queue: string; batchSize: number; reportBatchItemFailures: boolean }>;
   /** DynamoDB stream event sources of the function. */
-  streams: Array<{ table: string; batchSize: number }>;
+  streams: Array<{ table: string; batchSize: number; parallelization: number }>;
   /** HTTP API routes of the function (`METHOD /path`). */
   http: string[];
 }
@@ -79,7 +79,7 @@ export function wiringFromTemplate(template: CfnTemplate): Wiring {
         } else if (event.Type === 'HttpApi') {
           fn.http.push(`${String(event.Properties?.Method ?? 'ANY').toUpperCase()} ${String(event.Properties?.Path ?? '/')}`);
         } else if (event.Type === 'DynamoDB') {
-          fn.streams.push({ table: refTarget(event.Properties.Stream) ?? '', batchSize: Number(event.Properties.BatchSize ?? 100) });
+          fn.streams.push({ table: refTarget(event.Properties.Stream) ?? '', batchSize: Number(event.Properties.BatchSize ?? 100), parallelization: Number(event.Properties.ParallelizationFactor ?? 1) });
         }
       }
       functions.push(fn);

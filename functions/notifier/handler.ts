@@ -13,7 +13,6 @@ import { createRecordProcessor, type BatchState } from './record-processor.js';
 const documentClient = createDocumentClient();
 tracer.captureAWSv3Client(documentClient);
 const { deps, newContext } = notifierDeps({ documentClient, settings: notifierSettings() });
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /**
  * The findings table's stream (NEW_AND_OLD_IMAGES): one message per transition to the
@@ -22,6 +21,8 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams);
  */
 export const handler = middy(async (event: DynamoDBStreamEvent, context: Context) => {
   const batch: BatchState = { failed: false };
+  // One per invocation: it holds the invocation's successes and failures.
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const processRecord = createRecordProcessor({
     notify: { ...deps, context: newContext(), remainingMs: () => context.getRemainingTimeInMillis() },
     logger,

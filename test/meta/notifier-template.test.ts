@@ -33,7 +33,7 @@ describe('meta: the notification functions in template.yaml', () => {
     const notifier = wiringFromTemplate(template).functions.find((f) => f.logicalId === 'NotifierFunction');
     expect(notifier).toMatchObject({ entryPoint: 'functions/notifier/handler.ts', streams: [{ table: 'FindingsTable', batchSize: 100 }] });
     const mapping = (template.Resources.NotifierFunction!.Properties!.Events as Record<string, { Properties: Record<string, unknown> }>).FindingsStream!.Properties;
-    expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], ParallelizationFactor: 1, BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: { Type: 'SQS' } } });
+    expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], ParallelizationFactor: 4, BisectBatchOnFunctionError: true, DestinationConfig: { OnFailure: { Type: 'SQS' } } });
   });
 
   it('creates the notifications table locally from the fragment: keys, TTL, no stream', () => {

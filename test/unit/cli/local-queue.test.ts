@@ -2,6 +2,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { LocalQueue } from '../../../cli/local/queues.js';
+import { byPartitionKey } from '../../../cli/local/notifications.js';
 import { toLambdaRecord } from '../../../cli/local/table-stream.js';
 
 const until = async (condition: () => boolean, ms = 5_000) => {
@@ -79,5 +80,29 @@ describe('stream records as Lambda receives them', () => {
       'arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x',
     );
     expect(unmarshall(record.dynamodb!.NewImage as never)).toEqual({ pk: 'DIR', tags: {}, nested: { inner: {}, list: [{}, 'x'] } });
+  });
+});
+
+describe('a stream split as a ParallelizationFactor splits a shard', () => {
+  const record = (pk: string, seq: number) => ({ eventID: `${pk}-${seq}`, dynamodb: { Keys: { pk: { S: pk }, sk: { S: 'F' } }, SequenceNumber: String(seq) } }) as never;
+
+  it('keeps every record of one item in one lane, in stream order, and spreads items over the lanes', () => {
+    const records = Array.from({ length: 400 }, (_, i) => record(`F#${i % 40}`, i));
+    const lanes = byPartitionKey(records, 4);
+    expect(lanes).toHaveLength(4);
+    expect(lanes.flat()).toHaveLength(400);
+    const laneOf = new Map<string, number>();
+    lanes.forEach((lane, n) => {
+      let last = -1;
+      for (const r of lane as Array<{ dynamodb: { Keys: { pk: { S: string } }; SequenceNumber: string } }>) {
+        const pk = r.dynamodb.Keys.pk.S;
+        expect(laneOf.get(pk) ?? n).toBe(n);
+        laneOf.set(pk, n);
+        expect(Number(r.dynamodb.SequenceNumber)).toBeGreaterThan(last);
+        last = Number(r.dynamodb.SequenceNumber);
+      }
+    });
+    expect(Math.min(...lanes.map((l) => l.length))).toBeGreaterThan(40);
+    expect(byPartitionKey(records, 1)).toEqual([records]);
   });
 });
