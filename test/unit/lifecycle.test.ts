@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../functions/shared/core/finding.js';
-import { DEFAULT_FOLD_OPTIONS, detailTag, fold, type Decision, type FindingState, type FoldOptions } from '../../functions/shared/core/lifecycle.js';
+import { compareKeys, DEFAULT_FOLD_OPTIONS, detailTag, fold, type Decision, type FindingState, type FoldOptions } from '../../functions/shared/core/lifecycle.js';
 
 const options: FoldOptions = { ...DEFAULT_FOLD_OPTIONS, ownership: { team: 'payments', routedBy: 'default' } };
 
@@ -163,5 +163,22 @@ describe('lifecycle: fold', () => {
     if (after.kind !== 'change') return;
     expect(after.next).toMatchObject({ status: 'OPEN', transition: 'REOPENED', count: 3 });
     expect(after.history).toMatchObject({ kind: 'reopened', changes: ['recurred after the merge window'] });
+  });
+});
+
+describe('compareKeys', () => {
+  /** The order observation keys must have: by time (base-36 milliseconds, signed), then by tag. */
+  function reference(a: string, b: string): number {
+    const [at = '', atag = ''] = a.split('.');
+    const [bt = '', btag = ''] = b.split('.');
+    const dt = parseInt(at, 36) - parseInt(bt, 36);
+    if (dt !== 0) return Math.sign(dt);
+    return atag < btag ? -1 : atag > btag ? 1 : 0;
+  }
+
+  it('orders keys by time, then tag, across lengths and signs', () => {
+    const times = [-62135596800000, -1, 0, 1, 35, 36, 1295, 1296, 1700000000000, 1791244800000, 253402300799000];
+    const keys = times.flatMap((t) => ['0000', '00ff', 'ffff'].map((tag) => `${t.toString(36)}.${tag}`));
+    for (const a of keys) for (const b of keys) expect(Math.sign(compareKeys(a, b)), `${a} vs ${b}`).toBe(reference(a, b));
   });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Severities, lowest first. The order is the escalation order. */
 export const SEVERITIES = ['INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -96,8 +96,8 @@ export interface Observation {
  * on every machine and in every Region. 128 bits of SHA-256 as hex keeps keys short.
  */
 export function findingId(source: FindingSource, ...parts: string[]): string {
-  const hash = createHash('sha256').update([source, ...parts].join('\u001f')).digest('hex');
-  return hash.slice(0, 32);
+  // One-shot hash: no Hash object per event (the same digest as createHash's).
+  return hash('sha256', [source, ...parts].join('\u001f'), 'hex').slice(0, 32);
 }
 
 /** Caps free text so one verbose event cannot bloat an item that is read on every event. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { mergeSources, severityRank, type FindingSource, type Observation, type Severity, type SourceStatus, type Status } from './finding.js';
 
 /** Who owns a finding and how that was decided (see routing). */
@@ -161,27 +161,40 @@ export const DEFAULT_FOLD_OPTIONS: Omit<FoldOptions, 'ownership'> = {
  */
 export function observationKey(obs: Observation): string {
   const said = [obs.status, obs.severity, obs.title, obs.resource.type, obs.resource.id].join('\u001f');
-  return `${Date.parse(obs.observedAt).toString(36)}.${createHash('sha256').update(said).digest('hex').slice(0, 4)}`;
+  return `${Date.parse(obs.observedAt).toString(36)}.${hash('sha256', said, 'hex').slice(0, 4)}`;
 }
 
 /** Orders observation keys: by time, then by tag. */
 export function compareKeys(a: string, b: string): number {
-  const [at = '', atag = ''] = a.split('.');
-  const [bt = '', btag = ''] = b.split('.');
-  const dt = parseInt(at, 36) - parseInt(bt, 36);
+  const ai = a.indexOf('.');
+  const bi = b.indexOf('.');
+  const at = ai < 0 ? a : a.slice(0, ai);
+  const bt = bi < 0 ? b : b.slice(0, bi);
+  let dt: number;
+  if (at.length === bt.length && at[0] !== '-' && bt[0] !== '-') {
+    // Base-36 digits of equal length (no sign, no leading zeros) sort as their numbers do.
+    dt = at < bt ? -1 : at > bt ? 1 : 0;
+  } else {
+    dt = parseInt(at, 36) - parseInt(bt, 36);
+  }
   if (dt !== 0) return dt;
+  const atag = ai < 0 ? '' : a.slice(ai + 1);
+  const btag = bi < 0 ? '' : b.slice(bi + 1);
   return atag < btag ? -1 : atag > btag ? 1 : 0;
 }
 
+/** The window's keys with `key` in its place (recent is kept sorted), the oldest dropped beyond the window. */
 function insertKey(recent: readonly string[], key: string, window: number): string[] {
-  const keys = [...recent, key].sort(compareKeys);
-  return keys.slice(Math.max(0, keys.length - window));
+  let at = recent.length;
+  while (at > 0 && compareKeys(recent[at - 1]!, key) > 0) at--;
+  const keys = [...recent.slice(0, at), key, ...recent.slice(at)];
+  return keys.length > window ? keys.slice(keys.length - window) : keys;
 }
 
 /** A short hash of a finding's detail: equal tags, same text (8 hex digits: a clash is one in four billion). */
 export function detailTag(detail: FindingDetail): string {
   const tags = detail.resourceTags ? JSON.stringify(detail.resourceTags) : '';
-  return createHash('sha256').update([detail.description, detail.consoleUrl, detail.sourceId, tags].join('\u001f')).digest('hex').slice(0, 8);
+  return hash('sha256', [detail.description, detail.consoleUrl, detail.sourceId, tags].join('\u001f'), 'hex').slice(0, 8);
 }
 
 function historyKindFor(transition: Transition): HistoryKind {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { jsonObject } from './json-object.js';
 
 /**
  * The EventBridge envelope as AWS documents it (the fields of Powertools'
@@ -20,7 +21,8 @@ export const EventEnvelopeSchema = z.object({
   region: z.string().min(1),
   resources: z.array(z.string()).optional().default([]),
   'detail-type': z.string(),
-  detail: z.record(z.string(), z.unknown()),
+  // Checked as an object here, validated by the normalizer's own schema.
+  detail: jsonObject,
   'replay-name': z.string().optional(),
 });
 

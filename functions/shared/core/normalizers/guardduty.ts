@@ -3,7 +3,7 @@ import { clip, findingId, type ResourceRef, type Severity } from '../finding.js'
 import { toIsoTimestamp, toIsoTimestampOrUndefined } from '../time.js';
 import { defineNormalizer } from './types.js';
 
-const TagListSchema = z.array(z.object({ key: z.string().optional(), value: z.string().nullish() }).loose()).nullish();
+const TagListSchema = z.array(z.object({ key: z.string().optional(), value: z.string().nullish() })).nullish();
 
 /** `detail` of "GuardDuty Finding": the finding as GetFindings returns it (schema 2.0). */
 export const GuardDutyFindingSchema = z.object({
@@ -24,9 +24,8 @@ export const GuardDutyFindingSchema = z.object({
     .object({
       count: z.number().int().nonnegative().optional(),
       archived: z.boolean().optional(),
-      additionalInfo: z.object({ sample: z.boolean().optional() }).loose().nullish(),
+      additionalInfo: z.object({ sample: z.boolean().optional() }).nullish(),
     })
-    .loose()
     .optional(),
 });
 export type GuardDutyFinding = z.infer<typeof GuardDutyFindingSchema>;

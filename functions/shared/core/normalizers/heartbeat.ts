@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { toIsoTimestamp } from '../time.js';
+import { jsonObject } from './json-object.js';
 import { defineNormalizer } from './types.js';
 
 /**
@@ -13,7 +13,7 @@ const HEARTBEAT_RULE = new RegExp(`^arn:aws[a-z-]*:events:[a-z0-9-]+:\\d{12}:rul
 export const heartbeat = defineNormalizer({
   source: 'aws.events',
   detailType: 'Scheduled Event',
-  detailSchema: z.record(z.string(), z.unknown()),
+  detailSchema: jsonObject,
   normalize(_detail, envelope) {
     if (!envelope.resources.some((arn) => HEARTBEAT_RULE.test(arn))) {
       return { kind: 'ignored', reason: `scheduled event of another rule (${envelope.resources.join(', ') || 'no rule'})` };

@@ -4,6 +4,7 @@ import { toIsoTimestamp, toIsoTimestampOrUndefined } from '../time.js';
 import { baseRuleName, configFindingId, configRuleSeverity } from './config.js';
 import type { EventEnvelope } from './envelope.js';
 import { guardDutySeverity } from './guardduty.js';
+import { jsonObject } from './json-object.js';
 import { defineNormalizer } from './types.js';
 
 const SeveritySchema = z
@@ -13,7 +14,6 @@ const SeveritySchema = z
     Product: z.number().optional(),
     Original: z.string().optional(),
   })
-  .loose()
   .refine((s) => s.Label !== undefined || s.Normalized !== undefined, 'Severity needs a Label or a Normalized score');
 
 const ResourceSchema = z
@@ -21,12 +21,15 @@ const ResourceSchema = z
     Type: z.string().min(1),
     Id: z.string().min(1),
     Region: z.string().optional(),
-    Tags: z.record(z.string(), z.unknown()).nullish(),
-    Details: z.record(z.string(), z.unknown()).nullish(),
-  })
-  .loose();
+    Tags: jsonObject.nullish(),
+    Details: jsonObject.nullish(),
+  });
 
-/** One finding in the AWS Security Finding Format, the fields Vigil reads. */
+/**
+ * One finding in the AWS Security Finding Format, the fields Vigil reads. Objects keep only
+ * their declared fields (zod's default): an ASFF finding has dozens more, and copying them
+ * was most of the cost of validating one.
+ */
 export const AsffFindingSchema = z
   .object({
     Id: z.string().min(1),
@@ -40,19 +43,18 @@ export const AsffFindingSchema = z
     Severity: SeveritySchema,
     Title: z.string().optional().default(''),
     Description: z.string().optional().default(''),
-    ProductFields: z.record(z.string(), z.unknown()).optional().default({}),
+    ProductFields: jsonObject.optional().default({}),
     Resources: z.array(ResourceSchema).min(1),
-    Compliance: z.object({ Status: z.string().optional(), SecurityControlId: z.string().optional() }).loose().optional(),
-    Workflow: z.object({ Status: z.string().optional() }).loose().optional(),
+    Compliance: z.object({ Status: z.string().optional(), SecurityControlId: z.string().optional() }).optional(),
+    Workflow: z.object({ Status: z.string().optional() }).optional(),
     WorkflowState: z.string().optional(),
     RecordState: z.string().optional(),
     Sample: z.boolean().optional(),
-  })
-  .loose();
+  });
 export type AsffFinding = z.infer<typeof AsffFindingSchema>;
 
 /** `detail` of "Security Hub Findings - Imported": up to 100 findings, any accounts. */
-export const SecurityHubImportedSchema = z.object({ findings: z.array(AsffFindingSchema) }).loose();
+export const SecurityHubImportedSchema = z.object({ findings: z.array(AsffFindingSchema) });
 
 /** Security Hub's documented bands of the (legacy) normalized score, highest first. */
 export const NORMALIZED_SEVERITY_BANDS: ReadonlyArray<{ min: number; severity: Severity }> = [
