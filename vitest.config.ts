@@ -16,24 +16,28 @@ const env = {
   POWERTOOLS_METRICS_NAMESPACE: 'VigilTest',
 };
 
+// `VIGIL_CONFIG_FILE` works in every test, as in `vigil local` (functions/shared/runtime/config.ts).
+const setupFiles = ['test/support/config-files.ts'];
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/meta/**/*.test.ts'], env } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/meta/**/*.test.ts'], env, setupFiles } },
       {
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           env,
+          setupFiles,
           globalSetup: ['test/support/dynamodb-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },
       // Vigil as a user runs it: child processes that start their own DynamoDB Local.
-      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env, testTimeout: 180_000, hookTimeout: 180_000 } },
+      { test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], env, setupFiles, testTimeout: 180_000, hookTimeout: 180_000 } },
       // What a person sees, in headless Chromium (Debian's, installed by the setup when missing); screenshots for the README.
-      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], env, globalSetup: ['test/support/chromium-global-setup.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], env, setupFiles, globalSetup: ['test/support/chromium-global-setup.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });

@@ -11,6 +11,7 @@ export default defineConfig({
     name: 'faults',
     include: ['test/faults/**/*.test.ts'],
     env: integration.test.env,
+    setupFiles: ['test/support/config-files.ts'],
     globalSetup: ['test/support/dynamodb-global-setup.ts'],
     // One file at a time: the cases measure throughput on one shared DynamoDB Local.
     fileParallelism: false,

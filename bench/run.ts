@@ -22,6 +22,8 @@ import { LOCAL_CREDENTIALS, startDynamoDbLocal } from '../cli/local/dynamodb-loc
 import { createTables, loadTemplate, tablesFromTemplate } from '../cli/local/template.js';
 import { createDocumentClient } from '../functions/shared/adapters/dynamodb-client.js';
 import { DynamoDirectoryStore } from '../functions/shared/adapters/directory-store.js';
+import { parseVigilConfig } from '../functions/shared/core/routing/config.js';
+import { readConfigFilesWith } from '../functions/shared/runtime/config.js';
 import { describeStream, generateStream } from './generate.js';
 import { coldStartStage } from './stages/cold-start.js';
 import { coreCpuStage } from './stages/core-cpu.js';
@@ -33,6 +35,9 @@ import { notifyStage } from './stages/notify.js';
 import { queryStage } from './stages/query.js';
 import { evaluateTargets } from './stages/targets.js';
 import type { BenchArgs, BenchContext, BenchResults, HeadlineResults, Prices, Stage, StageResult } from './stages/types.js';
+
+// The stages run the handlers with VIGIL_CONFIG_FILE (config/vigil.yaml), as `vigil local` does.
+readConfigFilesWith(parseVigilConfig);
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -6,16 +6,14 @@
  * TypeScript compiled file by file to ESM (esbuild, bundle: false) with dependencies
  * loaded from node_modules, the layout a zip of the compiled tree and node_modules
  * would have. Both run with the template's NODE_OPTIONS (--enable-source-maps) and
- * without it. For IngestFunction, scratch builds under bench/tmp/experiments measure
- * what the usual suspects cost: zod's locales, the Tracer (X-Ray SDK), and the
- * configuration parse (YAML + ajv compile) at init.
+ * without it. Scratch builds under bench/tmp/experiments measure IngestFunction without
+ * the Tracer (X-Ray SDK), and the floor: the DynamoDB document client alone.
  */
 import { esbuildOptions, type EsbuildProperties } from '../../scripts/build.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
 import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { loadTemplate, type CfnTemplate } from '../../cli/local/template.js';
 import { buildFunctions } from '../../scripts/build.js';
@@ -100,18 +98,6 @@ function samOptions(logicalId: string): BuildOptions {
   return esbuildOptions(p);
 }
 
-/** zod ships ~40 locales behind `z.locales`; Vigil uses English only (the default). */
-function zodEnglishOnly(stubDir: string): Plugin {
-  const stub = join(stubDir, 'zod-locales-en.js');
-  writeFileSync(stub, `export { default as en } from ${JSON.stringify(resolve('node_modules/zod/v4/locales/en.js'))};\n`);
-  return {
-    name: 'zod-english-only',
-    setup(b) {
-      b.onResolve({ filter: /locales\/index\.js$/ }, (args) => (args.importer.includes(`${'/'}zod${'/'}`) ? { path: stub } : undefined));
-    },
-  };
-}
-
 /** Replaces Powertools Tracer (and the X-Ray SDK under it) with a no-op: measures what tracing costs at init. */
 function withoutTracer(stubDir: string): Plugin {
   const stub = join(stubDir, 'tracer-stub.js');
@@ -120,27 +106,6 @@ function withoutTracer(stubDir: string): Plugin {
     name: 'without-tracer',
     setup(b) {
       b.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: stub }));
-    },
-  };
-}
-
-/**
- * The configuration validated at build time instead of at init: loadRuntimeConfig returns
- * the object parseVigilConfig made of the embedded YAML (no YAML parse, no ajv compile,
- * no Intl time-zone checks when the function starts).
- */
-async function configPrevalidated(): Promise<Plugin | undefined> {
-  const { parseVigilConfig } = await import('../../functions/shared/core/routing/config.js');
-  const { VIGIL_CONFIG_FILE, VIGIL_CONFIG_YAML } = await import('../../functions/shared/config/embedded.js');
-  const config = parseVigilConfig(VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE);
-  const json = JSON.stringify(config);
-  // Only if the configuration is plain data (it survives JSON as it is).
-  if (!isDeepStrictEqual(JSON.parse(json), config)) return undefined;
-  const target = resolve('functions/shared/runtime/config.ts');
-  return {
-    name: 'config-prevalidated',
-    setup(b) {
-      b.onLoad({ filter: /runtime[/\\]config\.ts$/ }, (args) => (args.path === target ? { contents: `export function loadRuntimeConfig() { return ${json}; }\n`, loader: 'ts' } : undefined));
     },
   };
 }
@@ -160,6 +125,9 @@ function composition(metafile: Metafile): Array<{ package: string; kb: number }>
     .slice(0, 10)
     .map(([name, b]) => ({ package: name, kb: Math.round(b / 1024) }));
 }
+
+/** The experiment that loads only the DynamoDB document client: the least any table-touching function loads. */
+export const FLOOR = 'floor-dynamodb-document-client-only';
 
 export const coldStartStage: Stage = {
   name: 'cold-start',
@@ -213,14 +181,7 @@ export const coldStartStage: Stage = {
     rmSync(experiments, { recursive: true, force: true });
     mkdirSync(experiments, { recursive: true });
     const ingest = samOptions('IngestFunction');
-    const prevalidated = await configPrevalidated();
-    const scratch: Array<{ label: string; plugins: Plugin[] }> = [
-      { label: 'zod-english-only', plugins: [zodEnglishOnly(experiments)] },
-      { label: 'without-tracer', plugins: [withoutTracer(experiments)] },
-      ...(prevalidated ? [{ label: 'config-prevalidated', plugins: [prevalidated] }] : []),
-      ...(prevalidated ? [{ label: 'zod-english-only+config-prevalidated', plugins: [zodEnglishOnly(experiments), prevalidated] }] : []),
-      ...(prevalidated ? [{ label: 'zod-english-only+config-prevalidated+without-tracer', plugins: [zodEnglishOnly(experiments), prevalidated, withoutTracer(experiments)] }] : []),
-    ];
+    const scratch: Array<{ label: string; plugins: Plugin[] }> = [{ label: 'without-tracer', plugins: [withoutTracer(experiments)] }];
     const experimentSizes: Record<string, number> = {};
     let ingestComposition: Array<{ package: string; kb: number }> = [];
     if (ingest.entryPoints && (ingest.entryPoints as string[]).length) {
@@ -235,21 +196,23 @@ export const coldStartStage: Stage = {
         variants.push({ label: `experiment:${s.label}`, file, nodeOptions: SM, env });
         if (s.label.includes('+')) variants.push({ label: `experiment:${s.label}-nosm`, file, nodeOptions: '', env });
       }
-      // The configuration parse alone (YAML + ajv schema compile + checks), as the handler does at init.
-      const probe = join(experiments, 'config-probe.ts');
+      // The floor: a bundle of nothing but the DynamoDB document client, built the same way.
+      // Every function that reads or writes the table loads at least this much.
+      const floorEntry = join(experiments, 'floor-dynamodb-client.ts');
       writeFileSync(
-        probe,
+        floorEntry,
         [
-          'const t0 = performance.now();',
-          `const { parseVigilConfig } = await import(${JSON.stringify(resolve('functions/shared/core/routing/config.ts'))});`,
-          `const { VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE } = await import(${JSON.stringify(resolve('functions/shared/config/embedded.ts'))});`,
-          'const t1 = performance.now();',
-          'parseVigilConfig(VIGIL_CONFIG_YAML, VIGIL_CONFIG_FILE);',
-          'const t2 = performance.now();',
-          'console.log(JSON.stringify({ importMs: t1 - t0, parseMs: t2 - t1 }));',
+          "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+          "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+          'const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));',
+          'export const handler = async () => typeof client.send;',
         ].join('\n'),
       );
-      await build({ ...ingest, entryPoints: [probe], outdir: join(experiments, 'config-probe'), sourcemap: false, metafile: false });
+      const floorOut = join(experiments, FLOOR);
+      await build({ ...ingest, entryPoints: [floorEntry], outdir: floorOut });
+      const floorFile = join(floorOut, readdirSync(floorOut).find((f) => f.endsWith('.mjs') || f.endsWith('.js'))!);
+      experimentSizes[FLOOR] = statSync(floorFile).size;
+      variants.push({ label: `experiment:${FLOOR}`, file: floorFile, nodeOptions: SM, env: templateEnv(template, 'IngestFunction') });
     }
 
     ctx.log(`timing ${variants.length} variants x ${runs} runs`);
@@ -275,7 +238,7 @@ export const coldStartStage: Stage = {
       };
     }
     const experimentResults: Record<string, unknown> = {};
-    for (const s of scratch) {
+    for (const s of [...scratch, { label: FLOOR }]) {
       if (!samples.has(`experiment:${s.label}`)) continue;
       experimentResults[s.label] = {
         bundleKB: Math.round((experimentSizes[s.label] ?? 0) / 1024),
@@ -283,21 +246,6 @@ export const coldStartStage: Stage = {
         ...(samples.has(`experiment:${s.label}-nosm`) ? { initMsWithoutSourceMaps: round(med(`experiment:${s.label}-nosm`) - bareNoSm, 1) } : {}),
       };
     }
-    // The config probe: in-process timings, median of runs.
-    const probeFile = join(experiments, 'config-probe', 'config-probe.mjs');
-    const probeRuns: Array<{ importMs: number; parseMs: number }> = [];
-    try {
-      for (let r = 0; r < runs; r++) {
-        const out = spawnSync(process.execPath, [probeFile], { env: functionEnv(''), encoding: 'utf8' });
-        if (out.status === 0) probeRuns.push(JSON.parse(out.stdout.trim().split('\n').pop()!) as { importMs: number; parseMs: number });
-      }
-    } catch {
-      // reported as missing below
-    }
-    const configInit = probeRuns.length
-      ? { importYamlAjvSchemaMs: round(median(probeRuns.map((p) => p.importMs)), 1), parseAndCompileMs: round(median(probeRuns.map((p) => p.parseMs)), 1) }
-      : null;
-
     ctx.log(`bundle init (ms, median, as deployed): ${JSON.stringify(bundleInitMsMedian)}`);
     return {
       bundleInitMsMedian,
@@ -309,7 +257,7 @@ export const coldStartStage: Stage = {
           bareNodeMs: round(bare, 1),
           bareNodeMsWithoutSourceMaps: round(bareNoSm, 1),
           functions: perFunction,
-          ingestExperiments: { baselineKB: Math.round((built.find((b) => b.name === 'IngestFunction')?.bytes ?? 0) / 1024), ...experimentResults, configInit },
+          ingestExperiments: { baselineKB: Math.round((built.find((b) => b.name === 'IngestFunction')?.bytes ?? 0) / 1024), ...experimentResults },
           ingestBundleComposition: ingestComposition,
           distDir: dirname(built[0]?.file ?? dist),
         },

@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadDirectoryFile, loadVigilConfig } from '../../functions/shared/adapters/config-file.js';
+import { parseVigilConfig } from '../../functions/shared/core/routing/config.js';
+import { readConfigFilesWith } from '../../functions/shared/runtime/config.js';
 import { DynamoDirectoryStore, type DirectorySyncSummary } from '../../functions/shared/adapters/directory-store.js';
 import { matches } from '../../functions/shared/event-pattern/index.js';
 import { LOCAL_CREDENTIALS, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -95,6 +97,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const base = localBaseEnvironment(dynamo.endpoint, region);
     base.VIGIL_CONFIG_FILE = options.configFile ?? 'config/vigil.yaml';
+    readConfigFilesWith(parseVigilConfig);
     Object.assign(process.env, base);
 
     // The directory the functions route by: a file standing in for AWS Organizations.

@@ -22,6 +22,8 @@ export type Status = (typeof STATUSES)[number];
 
 /** The sources Vigil understands, by EventBridge `source`. */
 export type FindingSource = 'aws.config' | 'aws.guardduty' | 'aws.cloudtrail' | 'aws.securityhub';
+/** The sources a rule, suppression or query may name, by EventBridge `source`. */
+export const FINDING_SOURCES: readonly FindingSource[] = ['aws.config', 'aws.guardduty', 'aws.cloudtrail', 'aws.securityhub'];
 
 /**
  * When several sources report one problem (a Security Hub control and the Config rule

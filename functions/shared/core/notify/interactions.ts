@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ACTIONS, clipPlain, type Block, type PlainText } from './slack-blocks.js';
 
 /** A modal as views.open takes it. */

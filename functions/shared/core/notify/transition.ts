@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, STATUSES } from '../finding.js';
 import type { NotifiableFinding, NotificationEvent, NotificationKind, StreamSkipReason } from './types.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clip, type Severity, type Status } from '../finding.js';
 import { ConcurrentUpdateError } from '../errors.js';
 import { ActionConflictError, InvalidParameterError } from './errors.js';

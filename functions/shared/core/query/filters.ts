@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SEVERITIES, STATUSES, severityRank, type FindingSource, type Severity, type Status } from '../finding.js';
-import { FINDING_SOURCES } from '../routing/config.js';
+import { FINDING_SOURCES } from '../finding.js';
 import { TEAM_PATTERN } from './caller.js';
 import { InvalidParameterError } from './errors.js';
 

@@ -1,7 +1,8 @@
 import { InvalidEventError } from '../errors.js';
 import { severityRank, type Observation } from '../finding.js';
 import type { Ownership } from '../lifecycle.js';
-import { expiryInstant, type RuleMatch, type Suppression, type SuppressionMatch, type VigilConfig } from './config.js';
+import type { RuleMatch, Suppression, SuppressionMatch, VigilConfig } from './config.js';
+import { expiryInstant } from './expiry.js';
 import type { Directory, DirectoryAccount } from './directory.js';
 
 /**
