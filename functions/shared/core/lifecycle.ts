@@ -191,6 +191,17 @@ function insertKey(recent: readonly string[], key: string, window: number): stri
   return keys.length > window ? keys.slice(keys.length - window) : keys;
 }
 
+/** The long text of a finding as an observation states it (built only for creates and changes). */
+function detailOf(obs: Observation): FindingDetail {
+  return {
+    id: obs.id,
+    description: obs.description,
+    consoleUrl: obs.consoleUrl,
+    sourceId: obs.sourceId,
+    ...(obs.resource.tags ? { resourceTags: obs.resource.tags } : {}),
+  };
+}
+
 /** A short hash of a finding's detail: equal tags, same text (8 hex digits: a clash is one in four billion). */
 export function detailTag(detail: FindingDetail): string {
   const tags = detail.resourceTags ? JSON.stringify(detail.resourceTags) : '';
@@ -217,16 +228,10 @@ function historyKindFor(transition: Transition): HistoryKind {
  */
 export function fold(current: FindingState | undefined, obs: Observation, options: FoldOptions): Decision {
   const key = observationKey(obs);
-  const detail: FindingDetail = {
-    id: obs.id,
-    description: obs.description,
-    consoleUrl: obs.consoleUrl,
-    sourceId: obs.sourceId,
-    ...(obs.resource.tags ? { resourceTags: obs.resource.tags } : {}),
-  };
 
   if (!current) {
     if (obs.createIfMissing === false) return { kind: 'noop', reason: 'resolution-of-unknown-finding' };
+    const detail = detailOf(obs);
     const suppressed = obs.status === 'OPEN' && options.ownership.suppression !== undefined;
     const status: Status = obs.status === 'OPEN' ? (suppressed ? 'SUPPRESSED' : 'OPEN') : 'RESOLVED';
     const next: FindingState = {
@@ -348,6 +353,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
   Object.assign(next, routing);
   if (transition === 'REOPENED' && options.ownership.suppression) next.status = 'SUPPRESSED';
   if (transition === 'REOPENED') next.reopenCount = current.reopenCount + 1;
+  const detail = detailOf(obs);
   const tag = detailTag(detail);
   next.detailTag = tag;
   return {

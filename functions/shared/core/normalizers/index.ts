@@ -34,15 +34,18 @@ export const NORMALIZERS: readonly Normalizer[] = [
   heartbeat,
 ];
 
-const registry = new Map(NORMALIZERS.map((n) => [registryKey(n.source, n.detailType), n]));
-
-function registryKey(source: string, detailType: string): string {
-  return `${source}\u0000${detailType}`;
+/** By detail-type, then source: two lookups and no key built per event. */
+const registry = new Map<string, Map<string, Normalizer>>();
+for (const n of NORMALIZERS) {
+  const bySource = registry.get(n.detailType) ?? new Map<string, Normalizer>();
+  bySource.set(n.source, n);
+  registry.set(n.detailType, bySource);
 }
 
 /** The entry for an event: exact `source` + `detail-type`, else the any-source (`'*'`) entry. */
 export function normalizerFor(source: string, detailType: string): Normalizer | undefined {
-  return registry.get(registryKey(source, detailType)) ?? registry.get(registryKey('*', detailType));
+  const bySource = registry.get(detailType);
+  return bySource?.get(source) ?? bySource?.get('*');
 }
 
 /** Names the first few schema problems in words a person can act on. */
