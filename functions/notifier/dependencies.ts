@@ -8,6 +8,7 @@ import { DynamoNotificationState } from '../shared/adapters/notify/notification-
 import { CachedSecrets } from '../shared/adapters/notify/secrets.js';
 import { SlackClient } from '../shared/adapters/notify/slack-client.js';
 import { SnsPublisher } from '../shared/adapters/notify/sns-publisher.js';
+import { singleFlight } from '../shared/core/concurrency.js';
 import { links } from '../shared/core/notify/links.js';
 import type { NotifyDeps } from '../shared/core/notify/notify.js';
 import { configRouting } from '../shared/core/notify/routing-port.js';
@@ -58,6 +59,8 @@ export function notifierDeps(wiring: NotifierWiring): { deps: Omit<NotifyDeps, '
       maxAttempts: settings.maxAttempts,
       flap: settings.flap,
       burst: settings.burst,
+      // One per process: the records notified at once share a burst window's roll-up.
+      singleFlight: singleFlight(),
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   type Account,
   type OrganizationsClientConfig,
 } from '@aws-sdk/client-organizations';
+import { limiter } from '../core/concurrency.js';
 import { VigilError } from '../core/errors.js';
 import type { DirectoryAccount, DirectorySource } from '../core/routing/directory.js';
 
@@ -155,22 +156,4 @@ async function allPages<P extends { NextToken?: string | undefined }, T>(page: (
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new VigilError(`Organizations returned no ${what}`);
   return value;
-}
-
-/** At most `concurrency` tasks at once; the rest wait their turn in order. */
-function limiter(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    // A finishing task hands its slot straight to the next waiter, so no newcomer slips in between.
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }

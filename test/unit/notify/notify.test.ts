@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { singleFlight } from '../../../functions/shared/core/concurrency.js';
 import { DeliveryError } from '../../../functions/shared/core/notify/delivery.js';
 import { links } from '../../../functions/shared/core/notify/links.js';
 import { notifyTransition, type NotifyDeps } from '../../../functions/shared/core/notify/notify.js';
@@ -121,6 +122,25 @@ describe('notify: noise control', () => {
     deps.now = () => new Date(NOW.getTime() + 300_000);
     await notifyTransition(event('OPENED', { id: 'f'.repeat(32) }), deps);
     expect(slack.posts).toHaveLength(22);
+  });
+
+  it('a burst reached by many transitions at once (one process): one roll-up, and none of them left to retry', async () => {
+    // Prepare: Slack takes a few milliseconds per post, so the rolled-up transitions reach the roll-up while it is being sent
+    const { deps, slack, state } = setup();
+    deps.singleFlight = singleFlight();
+    const post = slack.post.bind(slack);
+    slack.post = async (...args) => {
+      await new Promise((r) => setTimeout(r, 5));
+      return post(...args);
+    };
+    // Act
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => notifyTransition(event('OPENED', { id: i.toString(16).padStart(32, 'a') }), deps)));
+    // Assess
+    expect(results.flatMap((r) => r.retry)).toEqual([]);
+    expect(slack.posts).toHaveLength(21);
+    expect(slack.posts.filter((p) => p.message.text === 'Burst: more than 20 findings for payments')).toHaveLength(1);
+    const slackRecords = Object.entries(state.records()).filter(([k]) => k.includes('#slack:'));
+    expect(slackRecords.filter(([, r]) => r !== 'PENDING' && r.result === 'skipped' && r.reason === 'rolled-up')).toHaveLength(20);
   });
 
   it('alsoNotify teams each get their own message; one failing does not hold back the others', async () => {

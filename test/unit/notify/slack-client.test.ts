@@ -108,6 +108,16 @@ describe('adapter: Slack over HTTP (against the local Slack server)', () => {
     expect(waits).toEqual([1000, 1000, 5000]);
   });
 
+  it('findings notified at once: one channel’s messages a second apart in call order, another channel not delayed', async () => {
+    // Prepare: a clock that stands still while everyone waits
+    const sleeps: number[] = [];
+    const limiter = new ChannelLimiter(1000, async (ms) => void sleeps.push(ms), () => 1_000_000);
+    // Act
+    await Promise.all([limiter.wait('#a'), limiter.wait('#a'), limiter.wait('#b'), limiter.wait('#a'), limiter.wait('#b')]);
+    // Assess: #a's second and third wait one and two seconds, #b's first not at all, its second one second
+    expect(sleeps).toEqual([1000, 2000, 1000]);
+  });
+
   it('the local server refuses a second message within a second when told to, and the limiter keeps clear of it', async () => {
     const strict = await startSlackServer({ enforceRateLimitMs: 900 });
     try {

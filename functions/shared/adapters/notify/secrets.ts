@@ -21,11 +21,13 @@ export interface SecretSource {
 
 /**
  * Secrets Manager values, cached per process for `ttlMs` (five minutes by default) so a
- * batch of messages costs one read per secret; values are never logged and errors name
- * the secret, never its value.
+ * batch of messages costs one read per secret: concurrent callers share a read in flight,
+ * and a failed read is not kept (the next call tries again). Values are never logged and
+ * errors name the secret, never its value.
  */
 export class CachedSecrets implements SecretSource {
   private readonly cache = new Map<string, { value: string; until: number }>();
+  private readonly reading = new Map<string, Promise<string>>();
   private readonly client: SecretsManagerClient;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -39,6 +41,15 @@ export class CachedSecrets implements SecretSource {
   public async get(name: string): Promise<string> {
     const hit = this.cache.get(name);
     if (hit && hit.until > this.now()) return hit.value;
+    let read = this.reading.get(name);
+    if (!read) {
+      read = this.read(name).finally(() => this.reading.delete(name));
+      this.reading.set(name, read);
+    }
+    return read;
+  }
+
+  private async read(name: string): Promise<string> {
     let value: string | undefined;
     try {
       const out = await this.client.send(new GetSecretValueCommand({ SecretId: name }));

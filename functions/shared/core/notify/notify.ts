@@ -29,6 +29,12 @@ export interface NotifyDeps {
   /** Told about retries (metrics and logs); never given a secret. */
   onRetry?: (channel: string, reason: string, attempt: number, waitMs: number) => void;
   /**
+   * Shares work in flight between the transitions one process notifies at once (a burst
+   * window's roll-up, `singleFlight` of core/concurrency.ts): they wait for one another
+   * instead of failing on one another's claim. Without it each claims on its own.
+   */
+  singleFlight?: <T>(key: string, task: () => Promise<T>) => Promise<T>;
+  /**
    * Told when a delivery went out but the ledger could not record it (metrics and logs):
    * it is not sent again by this record, and stays claimed until its lease ends.
    */
@@ -240,9 +246,19 @@ class Run {
     return { channel: meta.channel, ...(meta.team ? { team: meta.team } : {}), result: 'sent', as, ...(record.ref ? { ref: record.ref } : {}) };
   }
 
-  /** The window's one roll-up message, sent by whichever rolled-up delivery gets there first. */
+  /**
+   * The window's one roll-up message, sent by whichever rolled-up delivery gets there first.
+   * Others of this process that reach it meanwhile wait for that one; a roll-up another
+   * instance is sending makes the delivery retry later.
+   */
   private async ensureRollup(plan: SlackPlan, target: SlackTarget, window: { start: string; end: string }): Promise<void> {
-    const meta: DeliveryMeta = { key: `burst#${plan.team}#${window.start}`, findingId: `burst:${plan.team}`, version: 0, channel: plan.channel, kind: 'BURST', team: plan.team };
+    const key = `burst#${plan.team}#${window.start}`;
+    const send = () => this.sendRollup(plan, target, window, key);
+    await (this.deps.singleFlight ? this.deps.singleFlight(key, send) : send());
+  }
+
+  private async sendRollup(plan: SlackPlan, target: SlackTarget, window: { start: string; end: string }, key: string): Promise<void> {
+    const meta: DeliveryMeta = { key, findingId: `burst:${plan.team}`, version: 0, channel: plan.channel, kind: 'BURST', team: plan.team };
     const claim = await this.deps.state.claim(meta, this.now);
     if (claim.kind === 'done') return;
     if (claim.kind === 'busy') throw new DeliveryError(`the roll-up for ${plan.team} is being sent by another invocation`, 'burst-rollup-in-progress', true);
