@@ -24,6 +24,8 @@ export function notifierSettings(env: NodeJS.ProcessEnv = process.env) {
     burst: { windowMs: numberEnv('BURST_WINDOW_MINUTES', 5, env) * 60_000, threshold: numberEnv('BURST_THRESHOLD', 20, env) },
     slackMinIntervalMs: numberEnv('SLACK_MIN_INTERVAL_MS', 1000, env),
     leaseMs: numberEnv('NOTIFY_LEASE_SECONDS', 120, env) * 1000,
+    /** Findings of one batch processed at once (each finding's records one after another). */
+    concurrency: numberEnv('NOTIFY_CONCURRENCY', 10, env),
   };
 }
 

@@ -10,12 +10,16 @@ const sns = mockClient(SNSClient);
 const h = new NotifierHarness();
 let proxy: ResetProxy;
 
-/** SNS failing as scripted (one entry per call, `undefined` = answer), then answering. */
-function scriptSns(failures: Array<Error | undefined>) {
+/**
+ * SNS failing as scripted (one entry per call, `undefined` = answer), then answering. With
+ * `script`, per announced transition (`<findingId> <kind>`): findings are notified
+ * concurrently, so only a transition's own calls take its failures.
+ */
+function scriptSns(failures: Array<Error | undefined>, script: Record<string, Array<Error | undefined>> = {}) {
   const calls: Array<{ input: PublishCommandInput; failed?: string }> = [];
   sns.reset();
   sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
-    const failure = failures.shift();
+    const failure = (script[announced(input)] ?? failures).shift();
     calls.push({ input, ...(failure ? { failed: failure.name } : {}) });
     if (failure) throw failure;
     return { MessageId: `msg-${calls.length}` };
@@ -98,11 +102,13 @@ describe('faults: Slack and SNS failing and recovering', () => {
   });
 
   it('an outage longer than the retries: the failed deliveries are dead-lettered with their reason, the rest delivered once, a replay sends nothing', async () => {
-    // Prepare: the first transition meets nine resets on Slack and nine throttles on SNS
-    // (three tries in each of three invocations); the second meets a refused publish
+    // Prepare: one transition meets nine resets on Slack and nine throttles on SNS (three
+    // tries in each of three invocations); another meets a refused publish. Both are the
+    // only transition of their finding, so no later one of the same finding waits on them.
     const transitions = announceable(await h.ingest(ingestStream()));
-    proxy.resetNext(9);
-    const calls = scriptSns([...Array.from({ length: 9 }, throttled), denied()]);
+    const [first, second] = transitions.filter((t) => transitions.filter((u) => u.id === t.id).length === 1);
+    proxy.resetNext(9, (body) => body.includes(first!.id));
+    const calls = scriptSns([], { [`${first!.id} ${first!.transition}`]: Array.from({ length: 9 }, throttled), [`${second!.id} ${second!.transition}`]: [denied()] });
     const handler = await h.handler();
     // Act
     const records = await h.records();

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { Ajv } from 'ajv';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadEvent, ingestStream } from '../support/events.js';
-import { announceable, NotifierHarness } from '../support/notifier-harness.js';
+import { announceable, NotifierHarness, TEST_CONFIG } from '../support/notifier-harness.js';
+import { lambdaContext } from '../support/sqs.js';
 import { tableState } from '../support/table-state.js';
 
 const sns = mockClient(SNSClient);
@@ -303,6 +305,154 @@ describe('notifier faults: nothing lost, nothing twice', () => {
     const ids = h.slack.messages().map((m) => m.text);
     expect(new Set(ids).size).toBe(ids.length);
     expect(await accounting(transitions.length)).toEqual({ sent: transitions.length * 2, deadLettered: 0, skipped: 0 });
+  });
+});
+
+/** The test teams, with one account owned by payments (bot mode: chat.postMessage to #sec-payments). */
+const PAYMENTS_ACCOUNT = '222200000002';
+const SECURITY_ACCOUNT = '111100000001';
+const TWO_TEAMS_CONFIG = `${TEST_CONFIG}ownership:\n  accounts:\n    '${PAYMENTS_ACCOUNT}': payments\n`;
+
+type GuardDutyEvent = { id: string; detail: { id: string; accountId: string; updatedAt: string; severity: number; service: { count: number; archived?: boolean } } };
+
+/** A new GuardDuty finding in `accountId`, as the corpus event says it: opened, escalated, archived (resolved). */
+function guardDutyLife(findingId: string, accountId: string): { opened: GuardDutyEvent; escalated: GuardDutyEvent; resolved: GuardDutyEvent } {
+  const opened = structuredClone(loadEvent('corpus/guardduty/eventbridge/cloud-custodian__iam-duty-event.json')) as GuardDutyEvent;
+  opened.id = `${findingId}-opened`;
+  opened.detail.id = findingId;
+  opened.detail.accountId = accountId;
+  const escalated = structuredClone(opened);
+  escalated.id = `${findingId}-escalated`;
+  escalated.detail.updatedAt = '2017-12-09T03:32:49.862Z';
+  escalated.detail.severity = 8;
+  escalated.detail.service.count = 9;
+  const resolved = structuredClone(escalated);
+  resolved.id = `${findingId}-resolved`;
+  resolved.detail.updatedAt = '2017-12-10T03:32:49.862Z';
+  resolved.detail.service.archived = true;
+  return { opened, escalated, resolved };
+}
+
+const pk = (record: DynamoDBRecord) => record.dynamodb?.Keys?.pk?.S;
+const sequence = (record: DynamoDBRecord) => record.dynamodb!.SequenceNumber!;
+/** The finding a Slack message is about (its context line names it). */
+const findingOf = (blocks: unknown[]) => /finding `([^`]+)`/.exec(JSON.stringify(blocks))?.[1];
+
+describe('notifier: findings side by side, each one in order', () => {
+  beforeAll(async () => {
+    await h.start(TWO_TEAMS_CONFIG);
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+  beforeEach(async () => {
+    await h.reset();
+    sns.reset();
+    sns.on(PublishCommand).callsFake(() => ({ MessageId: `msg-${sns.commandCalls(PublishCommand).length}` }));
+  });
+
+  /** One invocation of the handler with these records as its batch, as Lambda makes it. */
+  async function invoke(records: DynamoDBRecord[]) {
+    const handler = await h.handler();
+    return { handler, response: await handler({ Records: records }, lambdaContext('vigil-notifier')) };
+  }
+
+  it('one team’s channel waiting out a 429 does not hold back another team’s message in the same batch', async () => {
+    // Prepare: finding A (security, webhook) is first in the stream, B (payments, bot) after it;
+    // security's webhook answers 429 with Retry-After 1 s once
+    const [a, b] = await h.ingest([guardDutyLife('a'.repeat(32), SECURITY_ACCOUNT).opened, guardDutyLife('b'.repeat(32), PAYMENTS_ACCOUNT).opened]);
+    const records = await h.records();
+    h.slack.fail({ status: 429, count: 1, retryAfter: 1, pathPrefix: '/webhook/security' });
+    // Act
+    const { response } = await invoke(records);
+    // Assess: both delivered in the one invocation
+    expect(response.batchItemFailures).toEqual([]);
+    expect(records.findIndex((r) => pk(r) === `F#${a!.id}`)).toBeLessThan(records.findIndex((r) => pk(r) === `F#${b!.id}`));
+    // B's message reached Slack before A's was let through: B did not wait behind A's Retry-After
+    const requests = h.slack.requests().map((r) => `${r.path} ${r.status}`);
+    expect(requests.filter((r) => r.startsWith('/webhook/security'))).toEqual(['/webhook/security 429', '/webhook/security 200']);
+    expect(requests.indexOf('/api/chat.postMessage 200')).toBeGreaterThanOrEqual(0);
+    expect(requests.indexOf('/api/chat.postMessage 200')).toBeLessThan(requests.indexOf('/webhook/security 200'));
+    expect(h.slack.messages().map((m) => findingOf(m.blocks))).toEqual([b!.id, a!.id]);
+    expect(publishes()).toHaveLength(2);
+  });
+
+  /** A opened and escalated, then B opened; A's OPENED meets Slack down for all three tries of the invocation. */
+  async function partialFailure() {
+    const life = guardDutyLife('c'.repeat(32), SECURITY_ACCOUNT);
+    const [a, , b] = await h.ingest([life.opened, life.escalated, guardDutyLife('d'.repeat(32), PAYMENTS_ACCOUNT).opened]);
+    const records = await h.records();
+    h.slack.fail({ status: 500, count: 3, pathPrefix: '/webhook/security' });
+    const { handler, response } = await invoke(records);
+    return { a: a!, b: b!, records, handler, failed: new Set(response.batchItemFailures.map((f) => f.itemIdentifier)) };
+  }
+
+  it('a failed record holds back its own finding’s later records, not another finding’s', async () => {
+    // Prepare, Act
+    const { a, b, records, failed } = await partialFailure();
+    // Assess: reported are A's OPENED and every later record of A (its ESCALATED among them), nothing of B
+    const opened = records.findIndex((r) => pk(r) === `F#${a.id}` && r.dynamodb?.Keys?.sk?.S === 'F');
+    const escalated = records.findLastIndex((r) => pk(r) === `F#${a.id}` && r.dynamodb?.Keys?.sk?.S === 'F');
+    expect(escalated).toBeGreaterThan(opened);
+    expect([...failed].sort()).toEqual(records.filter((r, i) => i >= opened && pk(r) === `F#${a.id}`).map(sequence).sort());
+    expect(records.findIndex((r) => pk(r) === `F#${b.id}`)).toBeGreaterThan(escalated);
+    // B was announced on both channels in this invocation; A only on SNS (its OPENED, before Slack failed)
+    expect(h.slack.messages().map((m) => findingOf(m.blocks))).toEqual([b.id]);
+    expect(publishes().map((p) => JSON.parse(p!.Message!) as { finding: { id: string }; transition: { kind: string } }).map((m) => `${m.finding.id} ${m.transition.kind}`).sort()).toEqual([`${a.id} OPENED`, `${b.id} OPENED`].sort());
+    expect(h.slack.requests().filter((r) => r.path === '/webhook/security').map((r) => r.status)).toEqual([500, 500, 500]);
+  });
+
+  it('redelivered from the failed record, as Lambda does: A’s messages go out in order, and what already went out is not sent again', async () => {
+    // Prepare
+    const { a, b, records, handler, failed } = await partialFailure();
+    const checkpoint = records.findIndex((r) => failed.has(sequence(r)));
+    // Act: the batch again from the lowest failed sequence number (B's record, already notified, among them)
+    const redelivered = records.slice(checkpoint);
+    const response = await handler({ Records: redelivered }, lambdaContext('vigil-notifier'));
+    // Assess
+    expect(redelivered.some((r) => pk(r) === `F#${b.id}`)).toBe(true);
+    expect(response.batchItemFailures).toEqual([]);
+    const messages = h.slack.messages().map((m) => `${findingOf(m.blocks)} ${m.text.split(':')[0]}`);
+    expect(messages).toEqual([`${b.id} MEDIUM · New finding`, `${a.id} MEDIUM · New finding`, `${a.id} HIGH · Escalated`]);
+    const announced = publishes().map((p) => JSON.parse(p!.Message!) as { finding: { id: string }; transition: { kind: string } }).map((m) => `${m.finding.id} ${m.transition.kind}`);
+    expect(announced.sort()).toEqual([`${a.id} ESCALATED`, `${a.id} OPENED`, `${b.id} OPENED`].sort());
+    const ledger = await h.ledger();
+    expect(ledger).toHaveLength(6);
+    expect(new Set(ledger.map((i) => `${i.status}/${i.result}`))).toEqual(new Set(['DONE/sent']));
+  });
+
+  it('keeps each finding’s order (OPENED, ESCALATED, RESOLVED) while findings are notified concurrently', async () => {
+    // Prepare: four findings' lives; an OPENED takes SNS 200 ms, the later changes none,
+    // so a later change that did not wait for its OPENED would overtake it
+    const ids = ['1', '2', '3', '4'].map((c) => c.repeat(32));
+    const lives = ids.map((id, i) => guardDutyLife(id, i % 2 ? PAYMENTS_ACCOUNT : SECURITY_ACCOUNT));
+    const outcomes = await h.ingest(lives.flatMap((l) => [l.opened, l.escalated, l.resolved]));
+    let inFlight = 0;
+    let mostInFlight = 0;
+    sns.reset();
+    sns.on(PublishCommand).callsFake(async (input: { Message: string }) => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      if ((JSON.parse(input.Message) as { transition: { kind: string } }).transition.kind === 'OPENED') await new Promise((r) => setTimeout(r, 200));
+      inFlight--;
+      return { MessageId: `msg-${sns.commandCalls(PublishCommand).length}` };
+    });
+    const records = await h.records();
+    // Act
+    const { response } = await invoke(records);
+    // Assess: findings were announced side by side
+    expect(response.batchItemFailures).toEqual([]);
+    expect(mostInFlight).toBeGreaterThan(1);
+    // and each one's messages in the order of its changes, on SNS and on Slack
+    const kinds = (finding: string) => publishes().map((p) => JSON.parse(p!.Message!) as { finding: { id: string }; transition: { kind: string } }).filter((m) => m.finding.id === finding).map((m) => m.transition.kind);
+    const findings = [...new Set(outcomes.map((o) => o.id))];
+    expect(findings).toHaveLength(4);
+    for (const finding of findings) expect(kinds(finding)).toEqual(['OPENED', 'ESCALATED', 'RESOLVED']);
+    const security = findings.filter((f) => outcomes.find((o) => o.id === f)!.team === 'security');
+    expect(security).toHaveLength(2);
+    for (const finding of security) {
+      expect(h.slack.messages().filter((m) => findingOf(m.blocks) === finding).map((m) => m.text.split(':')[0])).toEqual(['MEDIUM · New finding', 'HIGH · Escalated', 'HIGH · Resolved']);
+    }
   });
 });
 

@@ -2,8 +2,8 @@ import { createServer, request, type Server } from 'node:http';
 
 export interface ResetProxy {
   url: string;
-  /** Resets the connection of the next `count` requests (TCP RST, no response). */
-  resetNext(count: number): void;
+  /** Resets the connection of the next `count` requests (TCP RST, no response), or of those whose body `matches`. */
+  resetNext(count: number, matches?: (body: string) => boolean): void;
   /** Connections reset so far. */
   resets: number;
   stop(): Promise<void>;
@@ -16,25 +16,31 @@ export interface ResetProxy {
  */
 export async function startResetProxy(target: string): Promise<ResetProxy> {
   const upstream = new URL(target);
-  let pending = 0;
+  let pending: Array<{ count: number; matches?: (body: string) => boolean }> = [];
   const state = { resets: 0 };
   const server: Server = createServer((req, res) => {
-    if (pending > 0) {
-      pending--;
-      state.resets++;
-      req.resume();
-      req.on('end', () => req.socket.resetAndDestroy());
-      return;
-    }
-    const forward = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const reset = pending.find((p) => !p.matches || p.matches(body.toString('utf8')));
+      if (reset) {
+        reset.count--;
+        pending = pending.filter((p) => p.count > 0);
+        state.resets++;
+        req.socket.resetAndDestroy();
+        return;
+      }
+      const forward = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', (error) => {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`proxy: ${error.message}`);
+      });
+      forward.end(body);
     });
-    forward.on('error', (error) => {
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy: ${error.message}`);
-    });
-    req.pipe(forward);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -44,8 +50,8 @@ export async function startResetProxy(target: string): Promise<ResetProxy> {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
-    resetNext: (count) => {
-      pending += count;
+    resetNext: (count, matches) => {
+      if (count > 0) pending.push({ count, ...(matches ? { matches } : {}) });
     },
     get resets() {
       return state.resets;
