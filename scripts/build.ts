@@ -21,6 +21,8 @@ export interface EsbuildProperties {
   Banner?: string[];
   EntryPoints?: string[];
   External?: string[];
+  /** SAM passes it to esbuild as `--main-fields=<value>`: a comma-separated list. */
+  MainFields?: string;
 }
 
 /** SAM's `key=value` lists (OutExtension, Banner) as an object. */
@@ -41,6 +43,7 @@ export function esbuildOptions(p: EsbuildProperties): BuildOptions {
     outExtension: pairs(p.OutExtension),
     banner: pairs(p.Banner),
     external: p.External ?? [],
+    ...(p.MainFields ? { mainFields: p.MainFields.split(',').map((field) => field.trim()) } : {}),
     logLevel: 'warning',
     metafile: true,
   };
