@@ -20,19 +20,27 @@ function publishes() {
   return sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
 }
 
-describe('notifier on DynamoDB Local, fed by the table’s real stream', () => {
+/**
+ * The harness up for a describe block (started with `config`), and before each test an
+ * empty ledger and tables and an SNS mock that accepts every Publish.
+ */
+function useNotifierHarness(config?: Parameters<NotifierHarness['start']>[0], after?: () => void) {
   beforeAll(async () => {
-    await h.start();
+    await h.start(config);
   });
   afterAll(async () => {
     await h.stop();
-    sns.restore();
+    after?.();
   });
   beforeEach(async () => {
     await h.reset();
     sns.reset();
     sns.on(PublishCommand).callsFake(() => ({ MessageId: `msg-${sns.commandCalls(PublishCommand).length}` }));
   });
+}
+
+describe('notifier on DynamoDB Local, fed by the table’s real stream', () => {
+  useNotifierHarness(undefined, () => sns.restore());
 
   it('announces each transition once on Slack and SNS, none for repeats, none on replay', async () => {
     // Prepare
@@ -182,17 +190,7 @@ function smallStream(): unknown[] {
 }
 
 describe('notifier faults: nothing lost, nothing twice', () => {
-  beforeAll(async () => {
-    await h.start();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
-  beforeEach(async () => {
-    await h.reset();
-    sns.reset();
-    sns.on(PublishCommand).callsFake(() => ({ MessageId: `msg-${sns.commandCalls(PublishCommand).length}` }));
-  });
+  useNotifierHarness();
 
   /** sent + dead-lettered + skipped (with a reason) per transition and channel, from the ledger. */
   async function accounting(transitions: number) {
@@ -339,17 +337,7 @@ const sequence = (record: DynamoDBRecord) => record.dynamodb!.SequenceNumber!;
 const findingOf = (blocks: unknown[]) => /finding `([^`]+)`/.exec(JSON.stringify(blocks))?.[1];
 
 describe('notifier: findings side by side, each one in order', () => {
-  beforeAll(async () => {
-    await h.start(TWO_TEAMS_CONFIG);
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
-  beforeEach(async () => {
-    await h.reset();
-    sns.reset();
-    sns.on(PublishCommand).callsFake(() => ({ MessageId: `msg-${sns.commandCalls(PublishCommand).length}` }));
-  });
+  useNotifierHarness(TWO_TEAMS_CONFIG);
 
   /** One invocation of the handler with these records as its batch, as Lambda makes it. */
   async function invoke(records: DynamoDBRecord[]) {
