@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { clip, findingId, type ResourceRef, type Severity } from '../finding.js';
+import { clip, findingId, type Observation, type ResourceRef, type Severity } from '../finding.js';
 import { toIsoTimestamp, toIsoTimestampOrUndefined } from '../time.js';
 import { defineNormalizer } from './types.js';
 
@@ -91,32 +91,28 @@ export const guardDutyFinding = defineNormalizer({
     const observedAt = toIsoTimestamp(detail.updatedAt, 'detail.updatedAt');
     const region = detail.region;
     const archived = detail.service?.archived === true;
-    const sample = detail.service?.additionalInfo?.sample === true;
-    return {
-      kind: 'findings',
-      observations: [
-        {
-          // The GuardDuty finding id is unique per detector; account and Region make it global.
-          id: findingId('aws.guardduty', detail.accountId, region, detail.id),
-          source: 'aws.guardduty',
-          ocsfClass: 'Detection Finding',
-          rule: detail.type,
-          accountId: detail.accountId,
-          region,
-          severity: guardDutySeverity(detail.severity),
-          status: archived ? 'RESOLVED' : 'OPEN',
-          title: clip(detail.title, 200),
-          description: clip(detail.description, 1000),
-          resource: guardDutyResource(detail.resource as Json | undefined),
-          observedAt,
-          firstSeenAt: toIsoTimestampOrUndefined(detail.createdAt) ?? observedAt,
-          ...(detail.service?.count !== undefined ? { sourceCount: detail.service.count } : {}),
-          sourceId: detail.id,
-          consoleUrl: `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(detail.id)}`,
-          eventId: envelope.id,
-          ...(sample ? { sample } : {}),
-        },
-      ],
+    const observation: Observation = {
+      // The GuardDuty finding id is unique per detector; account and Region make it global.
+      id: findingId('aws.guardduty', detail.accountId, region, detail.id),
+      source: 'aws.guardduty',
+      ocsfClass: 'Detection Finding',
+      rule: detail.type,
+      accountId: detail.accountId,
+      region,
+      severity: guardDutySeverity(detail.severity),
+      status: archived ? 'RESOLVED' : 'OPEN',
+      title: clip(detail.title, 200),
+      description: clip(detail.description, 1000),
+      resource: guardDutyResource(detail.resource as Json | undefined),
+      observedAt,
+      firstSeenAt: toIsoTimestampOrUndefined(detail.createdAt) ?? observedAt,
+      sourceId: detail.id,
+      consoleUrl: `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(detail.id)}`,
+      eventId: envelope.id,
     };
+    // Optional fields are added, not spread into the literal: V8 builds it several times faster.
+    if (detail.service?.count !== undefined) observation.sourceCount = detail.service.count;
+    if (detail.service?.additionalInfo?.sample === true) observation.sample = true;
+    return { kind: 'findings', observations: [observation] };
   },
 });

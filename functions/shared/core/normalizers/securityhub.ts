@@ -237,18 +237,11 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
   const primary = f.Resources[0] as AsffResource;
   const tags = tagsOf(primary);
   const label = securityHubSeverity(f.Severity);
-  const common = {
-    source: 'aws.securityhub' as const,
-    accountId,
-    region,
-    status,
-    observedAt,
-    firstSeenAt: toIsoTimestampOrUndefined(f.CreatedAt) ?? observedAt,
-    eventId: envelope.id,
-    // Security Hub publishes PASSED control findings for every resource it checks:
-    // a resolution of something Vigil never saw open is not worth a record.
-    ...(status === 'RESOLVED' ? { createIfMissing: false } : {}),
-  };
+  const firstSeenAt = toIsoTimestampOrUndefined(f.CreatedAt) ?? observedAt;
+  // Each branch builds its observation as one literal and adds the optional fields after:
+  // spreading a shared part and conditional parts into a literal took V8 several times
+  // longer than the rest of the normalizer (bench core-cpu).
+  let observation: Observation;
 
   if (guardDuty) {
     // The same statement as the GuardDuty event's (guardduty.ts): id, title, resource,
@@ -258,57 +251,77 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
     const resource: ResourceRef = mapping && resourceId ? { type: mapping.type, id: resourceId } : { type: primary.Type, id: primary.Id };
     const product = f.Severity.Product;
     const count = Number(str(f.ProductFields['aws/guardduty/service/count']) ?? str(f.ProductFields.count));
-    const sample = f.Sample === true || f.ProductFields['aws/guardduty/service/additionalInfo/sample'] === 'true';
-    return {
-      ...common,
+    observation = {
+      source: 'aws.securityhub',
+      accountId,
+      region,
+      status,
+      observedAt,
+      firstSeenAt,
+      eventId: envelope.id,
       id: findingId('aws.guardduty', accountId, region, guardDuty.id),
       ocsfClass: 'Detection Finding',
       rule: guardDutyTypeOf(f.Types) ?? 'GuardDuty',
       severity: product !== undefined && product >= 0 && product <= 10 ? guardDutySeverity(product) : label,
       title: clip(f.Title, 200),
       description: clip(f.Description, 1000),
-      resource: tags ? { ...resource, tags } : resource,
-      ...(Number.isInteger(count) && count >= 0 ? { sourceCount: count } : {}),
+      resource: tags ? { type: resource.type, id: resource.id, tags } : resource,
       sourceId: guardDuty.id,
       consoleUrl: guardDutyConsoleUrl(region, guardDuty.id),
-      ...(sample ? { sample } : {}),
     };
+    if (Number.isInteger(count) && count >= 0) observation.sourceCount = count;
+    if (f.Sample === true || f.ProductFields['aws/guardduty/service/additionalInfo/sample'] === 'true') observation.sample = true;
+  } else {
+    const rule = configRuleOf(f);
+    const mapping = rule ? ASFF_TO_CONFIG[primary.Type] : undefined;
+    const configId = mapping ? mappedId(mapping, primary, accountId) : undefined;
+    if (rule && mapping && configId) {
+      // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
+      // resource and Config's severity for the rule, so that the two do not flap.
+      observation = {
+        source: 'aws.securityhub',
+        accountId,
+        region,
+        status,
+        observedAt,
+        firstSeenAt,
+        eventId: envelope.id,
+        id: configFindingId(accountId, region, rule, mapping.type, configId),
+        ocsfClass: 'Compliance Finding',
+        rule,
+        severity: configRuleSeverity(rule),
+        title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
+        description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
+        resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
+        sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
+        consoleUrl: securityHubConsoleUrl(region, f.Id),
+      };
+    } else {
+      observation = {
+        source: 'aws.securityhub',
+        accountId,
+        region,
+        status,
+        observedAt,
+        firstSeenAt,
+        eventId: envelope.id,
+        id: findingId('aws.securityhub', accountId, region, f.Id),
+        ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
+        rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
+        severity: label,
+        title: clip(f.Title, 200),
+        description: clip(f.Description, 1000),
+        resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
+        sourceId: f.Id,
+        consoleUrl: securityHubConsoleUrl(region, f.Id),
+      };
+    }
+    if (f.Sample) observation.sample = true;
   }
-
-  const rule = configRuleOf(f);
-  const mapping = rule ? ASFF_TO_CONFIG[primary.Type] : undefined;
-  const configId = mapping ? mappedId(mapping, primary, accountId) : undefined;
-  if (rule && mapping && configId) {
-    // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
-    // resource and Config's severity for the rule, so that the two do not flap.
-    return {
-      ...common,
-      id: configFindingId(accountId, region, rule, mapping.type, configId),
-      ocsfClass: 'Compliance Finding',
-      rule,
-      severity: configRuleSeverity(rule),
-      title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
-      description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
-      resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
-      sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
-      consoleUrl: securityHubConsoleUrl(region, f.Id),
-      ...(f.Sample ? { sample: true } : {}),
-    };
-  }
-
-  return {
-    ...common,
-    id: findingId('aws.securityhub', accountId, region, f.Id),
-    ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
-    rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
-    severity: label,
-    title: clip(f.Title, 200),
-    description: clip(f.Description, 1000),
-    resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
-    sourceId: f.Id,
-    consoleUrl: securityHubConsoleUrl(region, f.Id),
-    ...(f.Sample ? { sample: true } : {}),
-  };
+  // Security Hub publishes PASSED control findings for every resource it checks:
+  // a resolution of something Vigil never saw open is not worth a record.
+  if (status === 'RESOLVED') observation.createIfMissing = false;
+  return observation;
 }
 
 export const securityHubImported = defineNormalizer({

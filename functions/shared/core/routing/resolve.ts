@@ -170,12 +170,11 @@ export function createIngestRouter(
 /** What a finding stores of a routing decision. */
 export function ownershipOf(decision: RoutingDecision): Ownership {
   const until = decision.suppressedBy ? expiryInstant(decision.suppressedBy.expires) : undefined;
-  return {
-    team: decision.team,
-    routedBy: decision.routedBy,
-    ...(decision.alsoNotify.length ? { alsoNotify: decision.alsoNotify } : {}),
-    ...(decision.unconfigured ? { unconfigured: true } : {}),
-    ...(decision.staged ? { staged: true } : {}),
-    ...(decision.suppressedBy && until ? { suppression: { id: decision.suppressedBy.id, until: until.toISOString() } } : {}),
-  };
+  // Optional fields are added, not spread into the literal: this runs for every finding event.
+  const ownership: Ownership = { team: decision.team, routedBy: decision.routedBy };
+  if (decision.alsoNotify.length) ownership.alsoNotify = decision.alsoNotify;
+  if (decision.unconfigured) ownership.unconfigured = true;
+  if (decision.staged) ownership.staged = true;
+  if (decision.suppressedBy && until) ownership.suppression = { id: decision.suppressedBy.id, until: until.toISOString() };
+  return ownership;
 }
