@@ -63,6 +63,8 @@ export const costStage: Stage = {
     const ingest = ctx.results.details.ingest as IngestDetails | undefined;
     if (!ingest) return { pending: { costPer1MEventsUSD: 'needs the ingest stage' } };
     const logs = ctx.results.details.logBytes as LogDetails | undefined;
+    // Everything is in the headline, logs included: without their bytes it would be too low.
+    if (!logs) return { pending: { costPer1MEventsUSD: 'needs the log-bytes stage (CloudWatch Logs bytes per event)' } };
     const template = loadTemplate('template.yaml');
     const globals = (template.Globals as { Function?: { MemorySize?: number } } | undefined)?.Function ?? {};
     const ingestProps = template.Resources.IngestFunction?.Properties ?? {};
@@ -88,7 +90,7 @@ export const costStage: Stage = {
       const ioMs = ASSUMPTIONS.dynamoLatencyMs.read + anyTransaction * ASSUMPTIONS.dynamoLatencyMs.transaction + (1 - anyTransaction) * ASSUMPTIONS.dynamoLatencyMs.write;
       const billedMs = Math.ceil(cpuMs * cpuFactor + ioMs);
       const calls = Math.ceil(batch / ASSUMPTIONS.sqsMessagesPerCall);
-      const logBytes = (logs?.appLogBytesPerEvent ?? 0) + ((logs?.emfModel.fixedBytesPerInvocation ?? 0) + ASSUMPTIONS.platformLogBytesPerInvocation) / batch + (logs?.emfModel.bytesPerEvent ?? 0);
+      const logBytes = logs.appLogBytesPerEvent + (logs.emfModel.fixedBytesPerInvocation + ASSUMPTIONS.platformLogBytesPerInvocation) / batch + logs.emfModel.bytesPerEvent;
       const lines = {
         eventBridge: chunksPerEvent * (over.eventBridgeUsd ?? price(ctx, 'eventbridgeCustomEvent')),
         sqs: (chunksPerEvent + (2 * calls) / batch) * price(ctx, 'sqsStandardRequest'),

@@ -7,6 +7,8 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { loadTemplate } from '../../cli/local/template.js';
+import { parseVigilConfig } from '../../functions/shared/core/routing/config.js';
+import { readConfigFilesWith } from '../../functions/shared/runtime/config.js';
 import { lambdaContext, sqsRecord } from '../../test/support/sqs.js';
 import type { StreamEvent } from '../generate.js';
 import { CapacityLedger, categoryOf, tableDefFromTemplate, type Buckets, type SentRequest } from '../lib/capacity.js';
@@ -45,6 +47,9 @@ export function ingestEnvironment(tableName: string, endpoint: string): Record<s
 
 /** Imports the handler module once, with its environment set first (it reads it at import). */
 export async function importIngestHandler(env: Record<string, string>): Promise<Handler> {
+  // VIGIL_CONFIG_FILE is read only where a parser was handed in (functions embed their
+  // configuration); this also runs in the log-bytes stage's child process.
+  readConfigFilesWith(parseVigilConfig);
   Object.assign(process.env, env);
   const module = (await import('../../functions/ingest/handler.js')) as unknown as { handler: Handler };
   return module.handler;
