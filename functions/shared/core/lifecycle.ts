@@ -251,15 +251,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       firstSeen: minIso(obs.firstSeenAt ?? obs.observedAt, obs.observedAt),
       lastSeen: obs.observedAt,
       count: obs.sourceCount ?? 1,
-      // ownershipFields(), written out: spreading an object into the middle of a literal
-      // is V8's slow path, and every new finding comes through here.
-      team: ownership.team,
-      routedBy: ownership.routedBy,
-      alsoNotify: ownership.alsoNotify?.length ? ownership.alsoNotify : undefined,
-      unconfigured: ownership.unconfigured || undefined,
-      staged: ownership.staged || undefined,
-      suppressedBy: ownership.suppression ? `config:${ownership.suppression.id}` : undefined,
-      suppressedUntil: ownership.suppression?.until,
+      ...ownershipFields(ownership),
       transition: status === 'RESOLVED' ? 'RESOLVED' : 'OPENED',
       transitionAt: obs.observedAt,
       reopenCount: 0,

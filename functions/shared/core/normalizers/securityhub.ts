@@ -226,6 +226,48 @@ function guardDutyConsoleUrl(region: string, id: string): string {
   return `https://${region}.console.aws.amazon.com/guardduty/home?region=${region}#/findings?macros=current&fId=${encodeURIComponent(id)}`;
 }
 
+/** What every observation of one ASFF finding shares, whichever statement it makes. */
+interface AsffCommon {
+  accountId: string;
+  region: string;
+  status: Observation['status'];
+  observedAt: string;
+  firstSeenAt: string;
+  eventId: string;
+}
+
+type AsffStatement = Pick<Observation, 'id' | 'ocsfClass' | 'rule' | 'severity' | 'title' | 'description' | 'resource' | 'sourceId' | 'consoleUrl'>;
+
+/**
+ * The observation as one literal, optional fields added after: spreading a shared part
+ * and conditional parts into a literal is V8's slow path, and it took several times
+ * longer than the rest of the normalizer (bench core-cpu).
+ */
+function asffObservation(common: AsffCommon, statement: AsffStatement): Observation {
+  const observation: Observation = {
+    source: 'aws.securityhub',
+    accountId: common.accountId,
+    region: common.region,
+    status: common.status,
+    observedAt: common.observedAt,
+    firstSeenAt: common.firstSeenAt,
+    eventId: common.eventId,
+    id: statement.id,
+    ocsfClass: statement.ocsfClass,
+    rule: statement.rule,
+    severity: statement.severity,
+    title: statement.title,
+    description: statement.description,
+    resource: statement.resource,
+    sourceId: statement.sourceId,
+    consoleUrl: statement.consoleUrl,
+  };
+  // Security Hub publishes PASSED control findings for every resource it checks:
+  // a resolution of something Vigil never saw open is not worth a record.
+  if (common.status === 'RESOLVED') observation.createIfMissing = false;
+  return observation;
+}
+
 function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation {
   const accountId = f.AwsAccountId;
   const guardDuty = guardDutyFindingOf(f);
@@ -233,15 +275,17 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
   // GuardDuty finding's, then the product's); the envelope's is the aggregation Region.
   const region = str(f.Region) ?? regionOf(guardDuty?.arn) ?? regionOf(f.ProductArn) ?? envelope.region;
   const observedAt = toIsoTimestamp(f.UpdatedAt, 'detail.findings[].UpdatedAt');
-  const status = statusOf(f);
   const primary = f.Resources[0] as AsffResource;
   const tags = tagsOf(primary);
   const label = securityHubSeverity(f.Severity);
-  const firstSeenAt = toIsoTimestampOrUndefined(f.CreatedAt) ?? observedAt;
-  // Each branch builds its observation as one literal and adds the optional fields after:
-  // spreading a shared part and conditional parts into a literal took V8 several times
-  // longer than the rest of the normalizer (bench core-cpu).
-  let observation: Observation;
+  const common: AsffCommon = {
+    accountId,
+    region,
+    status: statusOf(f),
+    observedAt,
+    firstSeenAt: toIsoTimestampOrUndefined(f.CreatedAt) ?? observedAt,
+    eventId: envelope.id,
+  };
 
   if (guardDuty) {
     // The same statement as the GuardDuty event's (guardduty.ts): id, title, resource,
@@ -251,14 +295,7 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
     const resource: ResourceRef = mapping && resourceId ? { type: mapping.type, id: resourceId } : { type: primary.Type, id: primary.Id };
     const product = f.Severity.Product;
     const count = Number(str(f.ProductFields['aws/guardduty/service/count']) ?? str(f.ProductFields.count));
-    observation = {
-      source: 'aws.securityhub',
-      accountId,
-      region,
-      status,
-      observedAt,
-      firstSeenAt,
-      eventId: envelope.id,
+    const observation = asffObservation(common, {
       id: findingId('aws.guardduty', accountId, region, guardDuty.id),
       ocsfClass: 'Detection Finding',
       rule: guardDutyTypeOf(f.Types) ?? 'GuardDuty',
@@ -268,59 +305,42 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
       resource: tags ? { type: resource.type, id: resource.id, tags } : resource,
       sourceId: guardDuty.id,
       consoleUrl: guardDutyConsoleUrl(region, guardDuty.id),
-    };
+    });
     if (Number.isInteger(count) && count >= 0) observation.sourceCount = count;
     if (f.Sample === true || f.ProductFields['aws/guardduty/service/additionalInfo/sample'] === 'true') observation.sample = true;
-  } else {
-    const rule = configRuleOf(f);
-    const mapping = rule ? ASFF_TO_CONFIG[primary.Type] : undefined;
-    const configId = mapping ? mappedId(mapping, primary, accountId) : undefined;
-    if (rule && mapping && configId) {
-      // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
-      // resource and Config's severity for the rule, so that the two do not flap.
-      observation = {
-        source: 'aws.securityhub',
-        accountId,
-        region,
-        status,
-        observedAt,
-        firstSeenAt,
-        eventId: envelope.id,
-        id: configFindingId(accountId, region, rule, mapping.type, configId),
-        ocsfClass: 'Compliance Finding',
-        rule,
-        severity: configRuleSeverity(rule),
-        title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
-        description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
-        resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
-        sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
-        consoleUrl: securityHubConsoleUrl(region, f.Id),
-      };
-    } else {
-      observation = {
-        source: 'aws.securityhub',
-        accountId,
-        region,
-        status,
-        observedAt,
-        firstSeenAt,
-        eventId: envelope.id,
-        id: findingId('aws.securityhub', accountId, region, f.Id),
-        ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
-        rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
-        severity: label,
-        title: clip(f.Title, 200),
-        description: clip(f.Description, 1000),
-        resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
-        sourceId: f.Id,
-        consoleUrl: securityHubConsoleUrl(region, f.Id),
-      };
-    }
-    if (f.Sample) observation.sample = true;
+    return observation;
   }
-  // Security Hub publishes PASSED control findings for every resource it checks:
-  // a resolution of something Vigil never saw open is not worth a record.
-  if (status === 'RESOLVED') observation.createIfMissing = false;
+
+  const rule = configRuleOf(f);
+  const mapping = rule ? ASFF_TO_CONFIG[primary.Type] : undefined;
+  const configId = mapping ? mappedId(mapping, primary, accountId) : undefined;
+  const observation =
+    rule && mapping && configId
+      ? // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
+        // resource and Config's severity for the rule, so that the two do not flap.
+        asffObservation(common, {
+          id: configFindingId(accountId, region, rule, mapping.type, configId),
+          ocsfClass: 'Compliance Finding',
+          rule,
+          severity: configRuleSeverity(rule),
+          title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
+          description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
+          resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
+          sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
+          consoleUrl: securityHubConsoleUrl(region, f.Id),
+        })
+      : asffObservation(common, {
+          id: findingId('aws.securityhub', accountId, region, f.Id),
+          ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
+          rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
+          severity: label,
+          title: clip(f.Title, 200),
+          description: clip(f.Description, 1000),
+          resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
+          sourceId: f.Id,
+          consoleUrl: securityHubConsoleUrl(region, f.Id),
+        });
+  if (f.Sample) observation.sample = true;
   return observation;
 }
 
