@@ -63,10 +63,9 @@ describe('function bundles as Lambda runs them, against DynamoDB Local', () => {
 
   it('the ingest bundle stores exactly what the source handler stores', async () => {
     const events = ingestStream();
-    const env = endpoint;
-    const source = await importWith<{ handler: IngestHandler }>(join(process.cwd(), 'functions/ingest/handler.ts'), { ...env, TABLE_NAME: sourceTable });
+    const source = await importWith<{ handler: IngestHandler }>(join(process.cwd(), 'functions/ingest/handler.ts'), { ...endpoint, TABLE_NAME: sourceTable });
     expect(await ingestAll(source.handler, events)).toEqual([]);
-    const bundled = await importWith<{ handler: IngestHandler }>(await bundle('IngestFunction'), { ...env, TABLE_NAME: bundledTable });
+    const bundled = await importWith<{ handler: IngestHandler }>(await bundle('IngestFunction'), { ...endpoint, TABLE_NAME: bundledTable });
     expect(await ingestAll(bundled.handler, events)).toEqual([]);
 
     const [fromSource, fromBundle] = await Promise.all([tableState(db, sourceTable), tableState(db, bundledTable)]);

@@ -232,8 +232,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
   if (!current) {
     if (obs.createIfMissing === false) return { kind: 'noop', reason: 'resolution-of-unknown-finding' };
     const detail = detailOf(obs);
-    const ownership = options.ownership;
-    const suppressed = obs.status === 'OPEN' && ownership.suppression !== undefined;
+    const suppressed = obs.status === 'OPEN' && options.ownership.suppression !== undefined;
     const status: Status = obs.status === 'OPEN' ? (suppressed ? 'SUPPRESSED' : 'OPEN') : 'RESOLVED';
     const next: FindingState = {
       id: obs.id,
@@ -251,7 +250,7 @@ export function fold(current: FindingState | undefined, obs: Observation, option
       firstSeen: minIso(obs.firstSeenAt ?? obs.observedAt, obs.observedAt),
       lastSeen: obs.observedAt,
       count: obs.sourceCount ?? 1,
-      ...ownershipFields(ownership),
+      ...ownershipFields(options.ownership),
       transition: status === 'RESOLVED' ? 'RESOLVED' : 'OPENED',
       transitionAt: obs.observedAt,
       reopenCount: 0,

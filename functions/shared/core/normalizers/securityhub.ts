@@ -236,7 +236,7 @@ interface AsffCommon {
   eventId: string;
 }
 
-type AsffStatement = Pick<Observation, 'id' | 'ocsfClass' | 'rule' | 'severity' | 'title' | 'description' | 'resource' | 'sourceId' | 'consoleUrl'>;
+type AsffStatement = Pick<Observation, 'id' | 'ocsfClass' | 'rule' | 'severity' | 'title' | 'description' | 'resource' | 'sourceId' | 'consoleUrl' | 'sample'>;
 
 /**
  * The observation as one literal, optional fields added after: spreading a shared part
@@ -265,6 +265,7 @@ function asffObservation(common: AsffCommon, statement: AsffStatement): Observat
   // Security Hub publishes PASSED control findings for every resource it checks:
   // a resolution of something Vigil never saw open is not worth a record.
   if (common.status === 'RESOLVED') observation.createIfMissing = false;
+  if (statement.sample) observation.sample = true;
   return observation;
 }
 
@@ -305,43 +306,44 @@ function normalizeFinding(f: AsffFinding, envelope: EventEnvelope): Observation 
       resource: tags ? { type: resource.type, id: resource.id, tags } : resource,
       sourceId: guardDuty.id,
       consoleUrl: guardDutyConsoleUrl(region, guardDuty.id),
+      sample: f.Sample === true || f.ProductFields['aws/guardduty/service/additionalInfo/sample'] === 'true',
     });
     if (Number.isInteger(count) && count >= 0) observation.sourceCount = count;
-    if (f.Sample === true || f.ProductFields['aws/guardduty/service/additionalInfo/sample'] === 'true') observation.sample = true;
     return observation;
   }
 
   const rule = configRuleOf(f);
   const mapping = rule ? ASFF_TO_CONFIG[primary.Type] : undefined;
   const configId = mapping ? mappedId(mapping, primary, accountId) : undefined;
-  const observation =
-    rule && mapping && configId
-      ? // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
-        // resource and Config's severity for the rule, so that the two do not flap.
-        asffObservation(common, {
-          id: configFindingId(accountId, region, rule, mapping.type, configId),
-          ocsfClass: 'Compliance Finding',
-          rule,
-          severity: configRuleSeverity(rule),
-          title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
-          description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
-          resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
-          sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
-          consoleUrl: securityHubConsoleUrl(region, f.Id),
-        })
-      : asffObservation(common, {
-          id: findingId('aws.securityhub', accountId, region, f.Id),
-          ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
-          rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
-          severity: label,
-          title: clip(f.Title, 200),
-          description: clip(f.Description, 1000),
-          resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
-          sourceId: f.Id,
-          consoleUrl: securityHubConsoleUrl(region, f.Id),
-        });
-  if (f.Sample) observation.sample = true;
-  return observation;
+  if (rule && mapping && configId) {
+    // The same statement as the Config rule's own evaluation (config.ts): id, rule, title,
+    // resource and Config's severity for the rule, so that the two do not flap.
+    return asffObservation(common, {
+      id: configFindingId(accountId, region, rule, mapping.type, configId),
+      ocsfClass: 'Compliance Finding',
+      rule,
+      severity: configRuleSeverity(rule),
+      title: clip(`${baseRuleName(rule)}: ${mapping.type} ${configId}`, 200),
+      description: clip(`Security Hub (${label}): ${f.Title}. ${f.Description}`, 1000),
+      resource: tags ? { type: mapping.type, id: configId, tags } : { type: mapping.type, id: configId },
+      sourceId: str(f.ProductFields['aws/config/ConfigRuleArn']) ?? rule,
+      consoleUrl: securityHubConsoleUrl(region, f.Id),
+      sample: f.Sample,
+    });
+  }
+
+  return asffObservation(common, {
+    id: findingId('aws.securityhub', accountId, region, f.Id),
+    ocsfClass: f.Compliance ? 'Compliance Finding' : 'Detection Finding',
+    rule: f.Compliance?.SecurityControlId ?? str(f.ProductFields.ControlId) ?? f.GeneratorId ?? f.Types?.[0] ?? 'securityhub',
+    severity: label,
+    title: clip(f.Title, 200),
+    description: clip(f.Description, 1000),
+    resource: tags ? { type: primary.Type, id: primary.Id, tags } : { type: primary.Type, id: primary.Id },
+    sourceId: f.Id,
+    consoleUrl: securityHubConsoleUrl(region, f.Id),
+    sample: f.Sample,
+  });
 }
 
 export const securityHubImported = defineNormalizer({
