@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { detectionMatches, failureOf, isOpenCidr, predicateHolds, valuesAt } from '../../../functions/shared/core/detections/matcher.js';
+import { detectionMatches, failureOf, isOpenCidr, matchDetections, predicateHolds, valuesAt } from '../../../functions/shared/core/detections/matcher.js';
 import { isAdminPolicy, isPublicPolicy, parsePolicy } from '../../../functions/shared/core/detections/policy.js';
 import { defineDetection, type Predicate } from '../../../functions/shared/core/detections/types.js';
+import { CATALOGUE } from '../../../functions/shared/core/detections/catalogue/index.js';
+import { corpusEvents } from '../../support/events.js';
 import { corpusEvent } from './cases.js';
 
 const PANTHER = 'corpus/cloudtrail/raw/panther-analysis.jsonl';
@@ -143,6 +145,46 @@ describe('detections: matcher', () => {
       expect(detectionMatches(readOnly, lenient)).toBe(true);
       expect(detectionMatches(failed, strict)).toBe(false);
       expect(detectionMatches(failed, lenient)).toBe(true);
+    });
+  });
+
+  describe('matchDetections', () => {
+    const base = { title: 't', severity: 'LOW', description: 'd', remediation: 'r', resource: 'account' } as const;
+    // Prepare: detections that name the call, one that names another, and two that name none
+    const stop = defineDetection({ ...base, id: 'stop', match: [{ eventName: ['StopLogging'] }] });
+    const anyCloudTrail = defineDetection({ ...base, id: 'any-cloudtrail', match: [{ eventSource: ['cloudtrail.amazonaws.com'] }] });
+    const deleteTrail = defineDetection({ ...base, id: 'delete-trail', match: [{ eventName: ['DeleteTrail'] }] });
+    const stopOrByUser = defineDetection({
+      ...base,
+      id: 'stop-or-by-user',
+      match: [{ eventName: ['StopLogging', 'DeleteTrail'] }, { where: [{ path: 'userIdentity.type', op: 'equals', values: ['IAMUser'] }] }],
+    });
+    const catalogue = [stop, anyCloudTrail, deleteTrail, stopOrByUser];
+    const ids = (record: Record<string, unknown>) => matchDetections(record, catalogue).map((d) => d.id);
+    const record = (eventName: unknown, type = 'Root') => ({ eventSource: 'cloudtrail.amazonaws.com', eventName, userIdentity: { type } });
+
+    it('checks the detections that name the call and those that name none, in catalogue order', () => {
+      // Act / Assess: the same catalogue, asked again and again, answers each call on its own
+      expect(ids(record('StopLogging'))).toEqual(['stop', 'any-cloudtrail', 'stop-or-by-user']);
+      expect(ids(record('DeleteTrail'))).toEqual(['any-cloudtrail', 'delete-trail', 'stop-or-by-user']);
+      expect(ids(record('UpdateTrail'))).toEqual(['any-cloudtrail']);
+      expect(ids(record('UpdateTrail', 'IAMUser'))).toEqual(['any-cloudtrail', 'stop-or-by-user']);
+      expect(ids(record(undefined, 'IAMUser'))).toEqual(['any-cloudtrail', 'stop-or-by-user']);
+      expect(ids(record('StopLogging'))).toEqual(['stop', 'any-cloudtrail', 'stop-or-by-user']);
+    });
+
+    it('agrees with checking every detection of the catalogue, over every CloudTrail record of the corpus', () => {
+      // Prepare: the corpus's CloudTrail records (several hundred calls, matched and not)
+      const records = corpusEvents('cloudtrail').map((e) => e.event as Record<string, unknown>);
+      expect(records.length).toBeGreaterThan(400);
+
+      // Act
+      const indexed = records.map((r) => matchDetections(r, CATALOGUE).map((d) => d.id));
+      const everyDetection = records.map((r) => CATALOGUE.filter((d) => detectionMatches(r, d)).map((d) => d.id));
+
+      // Assess: the same detections, in the same order (66 records match when this was written)
+      expect(indexed).toEqual(everyDetection);
+      expect(indexed.filter((ids) => ids.length > 0).length).toBeGreaterThan(50);
     });
   });
 });

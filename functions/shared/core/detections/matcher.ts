@@ -6,15 +6,27 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const flat = (values: unknown[]): unknown[] => values.flatMap((value) => (Array.isArray(value) ? value : [value]));
 
+/** Path segments by path: paths come from the catalogue and the normalizers, a bounded set. */
+const segmentsOf = new Map<string, readonly string[]>();
+
 /**
  * Every value at a dotted path, walking arrays implicitly; `undefined` and `null` are
  * absent. `valuesAt({a: [{b: 1}, {b: [2, 3]}]}, 'a.b')` is `[1, 2, 3]`.
  */
 export function valuesAt(record: unknown, path: RecordPath): unknown[] {
   if (typeof path !== 'string') return path.flatMap((p) => valuesAt(record, p));
+  let segments = segmentsOf.get(path);
+  if (segments === undefined) {
+    segments = path.split('.');
+    segmentsOf.set(path, segments);
+  }
   let current: unknown[] = [record];
-  for (const key of path.split('.')) {
-    current = flat(current).flatMap((value) => (isObject(value) && key in value ? [value[key]] : []));
+  for (const key of segments) {
+    const next: unknown[] = [];
+    for (const value of flat(current)) {
+      if (isObject(value) && key in value) next.push(value[key]);
+    }
+    current = next;
   }
   return flat(current).filter((value) => value !== undefined && value !== null);
 }
@@ -91,7 +103,39 @@ export function detectionMatches(record: Json, detection: Detection): boolean {
   return detection.match.some((clause) => clauseMatches(record, clause));
 }
 
+/**
+ * A catalogue's detections by the event name they can match: a record is checked only
+ * against the detections that name its call, and those that name none.
+ */
+interface CatalogueIndex {
+  byEventName: Map<string, readonly Detection[]>;
+  anyEventName: readonly Detection[];
+}
+
+/** Built once per catalogue: catalogues are read-only once made. */
+const indexes = new WeakMap<readonly Detection[], CatalogueIndex>();
+
+function indexOf(catalogue: readonly Detection[]): CatalogueIndex {
+  let index = indexes.get(catalogue);
+  if (index) return index;
+  const namesAnyClause = (detection: Detection) => detection.match.some((clause) => clause.eventName === undefined);
+  const names = new Set(catalogue.flatMap((detection) => detection.match.flatMap((clause) => clause.eventName ?? [])));
+  const byEventName = new Map<string, readonly Detection[]>();
+  for (const name of names) {
+    // Catalogue order kept: a record's observations come out in it.
+    byEventName.set(
+      name,
+      catalogue.filter((detection) => namesAnyClause(detection) || detection.match.some((clause) => clause.eventName?.includes(name))),
+    );
+  }
+  index = { byEventName, anyEventName: catalogue.filter(namesAnyClause) };
+  indexes.set(catalogue, index);
+  return index;
+}
+
 /** The detections of a catalogue that match a record, in catalogue order. */
 export function matchDetections(record: Json, catalogue: readonly Detection[]): Detection[] {
-  return catalogue.filter((detection) => detectionMatches(record, detection));
+  const index = indexOf(catalogue);
+  const candidates = index.byEventName.get(str(record.eventName) ?? '') ?? index.anyEventName;
+  return candidates.filter((detection) => detectionMatches(record, detection));
 }
