@@ -23,6 +23,8 @@ export interface EsbuildProperties {
   External?: string[];
   /** SAM passes it to esbuild as `--main-fields=<value>`: a comma-separated list. */
   MainFields?: string;
+  /** `'false'` leaves the sources' text out of the source map (SAM: `--sources-content=false`). */
+  SourcesContent?: 'true' | 'false';
 }
 
 /** SAM's `key=value` lists (OutExtension, Banner) as an object. */
@@ -40,6 +42,7 @@ export function esbuildOptions(p: EsbuildProperties): BuildOptions {
     target: p.Target ?? 'es2022',
     minify: p.Minify ?? false,
     sourcemap: p.Sourcemap ?? false,
+    sourcesContent: p.SourcesContent !== 'false',
     outExtension: pairs(p.OutExtension),
     banner: pairs(p.Banner),
     external: p.External ?? [],

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../cli/local/template.js';
@@ -28,6 +33,43 @@ describe('function bundles', () => {
     const inputs = Object.values(result.metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
     expect(inputs.length).toBeGreaterThan(50);
     for (const { what, pattern } of EXCLUDED) expect(inputs.filter((i) => pattern.test(i)), what).toEqual([]);
+  });
+});
+
+describe('function source maps', () => {
+  const optionsOf = (name: string) => esbuildOptions((template.Resources[name]!.Metadata!.BuildProperties ?? {}) as EsbuildProperties);
+
+  it.each(functions.map(([name]) => name))('%s maps to its TypeScript sources without carrying their text', async (name) => {
+    // Act
+    const result = await build({ ...optionsOf(name), write: false, outdir: '/tmp/vigil-bundle-check' });
+
+    // Assess: mappings to Vigil's own files, no sources' text (a third of the size)
+    const map = JSON.parse(result.outputFiles!.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[]; sourcesContent?: unknown[]; mappings: string };
+    expect(map.sources.some((s) => /functions\/shared\/runtime\/env\.ts$/.test(s))).toBe(true);
+    expect(map.mappings.length).toBeGreaterThan(10_000);
+    expect(map.sourcesContent ?? []).toEqual([]);
+  });
+
+  it('still gives a stack trace in TypeScript file and line, as Lambda runs the bundle', async () => {
+    // Prepare: the notifier's bundle, as sam build writes it, and an environment without its tables
+    const outdir = mkdtempSync(join(tmpdir(), 'vigil-sourcemap-'));
+    try {
+      await build({ ...optionsOf('NotifierFunction'), outdir });
+      const line = readFileSync('functions/shared/runtime/env.ts', 'utf8').split('\n').findIndex((l) => l.includes('is required`')) + 1;
+
+      // Act: import it with the template's NODE_OPTIONS; start-up fails on the missing variable
+      const run = promisify(execFile)(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(join(outdir, 'handler.mjs'))})`], {
+        env: { PATH: process.env.PATH, NODE_OPTIONS: '--enable-source-maps', AWS_REGION: 'us-east-1' },
+      });
+
+      // Assess: the error names the TypeScript file and the line that threw
+      const error = (await run.then(() => undefined, (e: unknown) => e)) as { stderr: string } | undefined;
+      expect(error?.stderr).toContain('environment variable TABLE_NAME is required');
+      expect(error?.stderr).toMatch(new RegExp(`at requireEnv \\(.*functions/shared/runtime/env\\.ts:${line}:\\d+\\)`));
+      expect(error?.stderr).toMatch(/at notifierSettings \(.*functions\/notifier\/settings\.ts:\d+:\d+\)/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
 
