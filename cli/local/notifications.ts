@@ -111,13 +111,17 @@ export function pollTableStream(options: {
   };
   const loop = async () => {
     while (!stopped) {
+      let found = 0;
       try {
-        running = once().then(() => undefined);
-        await running;
+        const polled = once();
+        running = polled.then(() => undefined);
+        found = await polled;
       } catch (error) {
         options.onError?.(error);
       }
-      await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
+      // Like Lambda's poller: batch after batch while the shard has records, a pause only
+      // when it is empty (or the poll failed).
+      if (found === 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 250));
     }
   };
   void loop();
