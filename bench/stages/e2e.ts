@@ -12,6 +12,11 @@
  * enough teams that none reaches the notifier's burst threshold in one window: a roll-up
  * would replace the very message being timed. Locally there are no batching windows
  * (SQS's 5 s and the stream's 2 s in AWS): this is the time Vigil itself takes.
+ *
+ * Steady state: the first seconds of a fresh `vigil local` are slower (Node and
+ * DynamoDB Local still compiling their hot paths: 0.4 to 1.1 s per event here, against
+ * under 0.35 s after). Five seconds of warm-up events go first, the same way, and are
+ * reported apart (`warmUp`); the timed events follow once every warm-up message arrived.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +34,8 @@ import type { BenchContext, Stage } from './types.js';
 const TEMPLATE_EVENT = 'corpus/guardduty/eventbridge-derived/sekoia-intake-formats__event_instance_network__UnauthorizedAccess_EC2_TorRelay.json';
 /** How long to wait for the last messages after the last event was sent. */
 const SETTLE_MS = 60_000;
+/** Warm-up, at the stage's rate, before the timed events. */
+const WARM_UP_SECONDS = 5;
 
 type Json = Record<string, unknown>;
 
@@ -103,24 +110,27 @@ export const e2eStage: Stage = {
   async run(ctx: BenchContext) {
     const events = ctx.args.e2eEvents;
     const rate = ctx.args.e2eRate;
+    const warmUpEvents = Math.ceil(WARM_UP_SECONDS * rate);
     // Under the threshold per team even if every event fell into one burst window.
     const perTeam = Math.max(1, burstThreshold() - 5);
-    const teams = Math.ceil(events / perTeam);
+    const teams = Math.ceil((warmUpEvents + events) / perTeam);
     const setup = writeSetup(join(ctx.tmp, 'e2e'), teams);
     const startedAt = Date.now();
     const { child, urls } = await startVigilLocal(ctx.root, ['--config', setup.config, '--org', setup.org, '--events', setup.warmup]);
-    ctx.log(`e2e: vigil local ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; sending ${events} events at ${rate}/s over ${teams} teams`);
+    ctx.log(`e2e: vigil local ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; ${warmUpEvents} warm-up events, then ${events} events at ${rate}/s over ${teams} teams`);
     const eventbridge = new EventBridgeClient({ endpoint: urls.bus, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const sent = new Map<string, number>();
     const failedPuts: string[] = [];
     const messages: RecordedMessage[] = [];
-    try {
+
+    /** Sends `count` new findings at the stage's rate; their send times by finding id. */
+    const sendAtRate = async (prefix: string, count: number, firstAccount: number): Promise<Map<string, number>> => {
+      const sent = new Map<string, number>();
       const t0 = Date.now() + 200;
-      for (let i = 0; i < events; i++) {
+      for (let i = 0; i < count; i++) {
         const due = t0 + (i * 1000) / rate;
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const event = findingEvent(setup.accounts[i % setup.accounts.length]!, `bench-e2e-${String(i).padStart(5, '0')}`, new Date());
+        const event = findingEvent(setup.accounts[(firstAccount + i) % setup.accounts.length]!, `${prefix}-${String(i).padStart(5, '0')}`, new Date());
         const expected = normalizeEvent(event);
         if (expected.kind !== 'findings') throw new Error(`the e2e event is not a finding: ${JSON.stringify(expected).slice(0, 300)}`);
         const findingId = expected.observations[0]!.id;
@@ -129,28 +139,47 @@ export const e2eStage: Stage = {
         if (out.FailedEntryCount) failedPuts.push(findingId);
         else sent.set(findingId, at);
       }
+      return sent;
+    };
+    /** Waits until Slack recorded a message for every finding sent (or the settle time passed). */
+    const awaitSlack = async (sent: Map<string, number>): Promise<void> => {
       const deadline = Date.now() + SETTLE_MS;
       for (;;) {
         const recorded = ((await (await fetch(`${urls.slack}/messages`)).json()) as { messages: RecordedMessage[] }).messages;
         messages.splice(0, messages.length, ...recorded);
         const seen = new Set(messages.map((m) => /finding `([^`]+)`/.exec(JSON.stringify(m.blocks))?.[1]));
         if ([...sent.keys()].every((id) => seen.has(id)) || Date.now() > deadline) break;
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, 200));
       }
+    };
+    /** First-message latency per finding, and how many findings got more than one message. */
+    const latenciesOf = (sent: Map<string, number>) => {
+      const latencies: number[] = [];
+      const perFinding = new Map<string, number>();
+      for (const m of messages) {
+        const id = /finding `([^`]+)`/.exec(JSON.stringify(m.blocks))?.[1];
+        const at = id ? sent.get(id) : undefined;
+        if (!id || at === undefined) continue;
+        perFinding.set(id, (perFinding.get(id) ?? 0) + 1);
+        if (perFinding.get(id) === 1) latencies.push(Date.parse(m.receivedAt) - at);
+      }
+      return { latencies, perFinding };
+    };
+
+    let sent: Map<string, number>;
+    let warmUp: Map<string, number>;
+    try {
+      warmUp = await sendAtRate('bench-e2e-warm', warmUpEvents, 0);
+      await awaitSlack(warmUp);
+      sent = await sendAtRate('bench-e2e', events, warmUpEvents);
+      await awaitSlack(sent);
     } finally {
       eventbridge.destroy();
       await stopChild(child);
     }
 
-    const latencies: number[] = [];
-    const perFinding = new Map<string, number>();
-    for (const m of messages) {
-      const id = /finding `([^`]+)`/.exec(JSON.stringify(m.blocks))?.[1];
-      const at = id ? sent.get(id) : undefined;
-      if (!id || at === undefined) continue;
-      perFinding.set(id, (perFinding.get(id) ?? 0) + 1);
-      if (perFinding.get(id) === 1) latencies.push(Date.parse(m.receivedAt) - at);
-    }
+    const warm = latenciesOf(warmUp).latencies;
+    const { latencies, perFinding } = latenciesOf(sent);
     const missing = [...sent.keys()].filter((id) => !perFinding.has(id));
     const duplicates = [...perFinding.values()].reduce((s, c) => s + Math.max(0, c - 1), 0);
     const p99 = round(percentile(latencies, 99), 1);
@@ -168,11 +197,12 @@ export const e2eStage: Stage = {
           maxMs: round(Math.max(...latencies), 1),
           minMs: round(Math.min(...latencies), 1),
           ratePerSecond: rate,
+          warmUp: { events: warmUp.size, notified: warm.length, p50Ms: round(median(warm), 1), maxMs: warm.length ? round(Math.max(...warm), 1) : null },
           teams,
           missing: missing.length,
           duplicates,
           failedPuts: failedPuts.length,
-          note: 'vigil local (npm start) in a child process; PutEvents with @aws-sdk/client-eventbridge one event per call at a steady rate; latency = Slack server receivedAt - time before PutEvents; locally there are no SQS (5 s) or stream (2 s) batching windows',
+          note: 'vigil local (npm start) in a child process, after warmUp (5 s of events at the same rate, every message arrived); PutEvents with @aws-sdk/client-eventbridge one event per call at a steady rate; latency = Slack server receivedAt - time before PutEvents; locally there are no SQS (5 s) or stream (2 s) batching windows',
         },
       },
     };
