@@ -93,17 +93,12 @@ export const coreCpuStage: Stage = {
       let p = 0;
       let c = 0;
       for (let i = 0; i < PASSES_PER_ROUND; i++) {
-        if ((r + i) % 2 === 0) {
-          p += parsePass().ms;
-          const core = corePass();
-          c += core.ms;
-          decisions = core.decisions;
-        } else {
-          const core = corePass();
-          c += core.ms;
-          decisions = core.decisions;
-          p += parsePass().ms;
-        }
+        const parseFirst = (r + i) % 2 === 0;
+        if (parseFirst) p += parsePass().ms;
+        const core = corePass();
+        c += core.ms;
+        decisions = core.decisions;
+        if (!parseFirst) p += parsePass().ms;
       }
       parseMs.push(p / PASSES_PER_ROUND);
       coreMs.push(c / PASSES_PER_ROUND);

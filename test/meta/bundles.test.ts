@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildResult } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../cli/local/template.js';
 import { esbuildOptions, type EsbuildProperties } from '../../scripts/build.js';
@@ -24,11 +24,22 @@ const EXCLUDED: Array<{ what: string; pattern: RegExp }> = [
 
 const template = loadTemplate('template.yaml');
 const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function' && r.Metadata?.BuildMethod === 'esbuild');
+const optionsOf = (name: string) => esbuildOptions((template.Resources[name]!.Metadata!.BuildProperties ?? {}) as EsbuildProperties);
+
+/** Each function's bundle and source map, built once in memory with its template options and shared by the tests. */
+const builds = new Map<string, Promise<BuildResult>>();
+function bundleOf(name: string): Promise<BuildResult> {
+  let result = builds.get(name);
+  if (!result) {
+    result = build({ ...optionsOf(name), write: false, outdir: '/tmp/vigil-bundle-check' });
+    builds.set(name, result);
+  }
+  return result;
+}
 
 describe('function bundles', () => {
   it.each(functions.map(([name]) => name))('%s leaves the configuration parser and zod locales out', async (name) => {
-    const options: BuildOptions = { ...esbuildOptions((template.Resources[name]!.Metadata!.BuildProperties ?? {}) as EsbuildProperties), write: false, outdir: '/tmp/vigil-bundle-check', sourcemap: false };
-    const result = await build(options);
+    const result = await bundleOf(name);
     // What the output holds (the metafile's inputs also name files tree-shaking dropped).
     const inputs = Object.values(result.metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
     expect(inputs.length).toBeGreaterThan(50);
@@ -37,11 +48,9 @@ describe('function bundles', () => {
 });
 
 describe('function source maps', () => {
-  const optionsOf = (name: string) => esbuildOptions((template.Resources[name]!.Metadata!.BuildProperties ?? {}) as EsbuildProperties);
-
   it.each(functions.map(([name]) => name))('%s maps to its TypeScript sources without carrying their text', async (name) => {
     // Act
-    const result = await build({ ...optionsOf(name), write: false, outdir: '/tmp/vigil-bundle-check' });
+    const result = await bundleOf(name);
 
     // Assess: mappings to Vigil's own files, no sources' text (a third of the size)
     const map = JSON.parse(result.outputFiles!.find((f) => f.path.endsWith('.map'))!.text) as { sources: string[]; sourcesContent?: unknown[]; mappings: string };
