@@ -6,15 +6,15 @@
  * TypeScript compiled file by file to ESM (esbuild, bundle: false) with dependencies
  * loaded from node_modules, the layout a zip of the compiled tree and node_modules
  * would have. Both run with the template's NODE_OPTIONS (--enable-source-maps) and
- * without it. Scratch builds under bench/tmp/experiments measure IngestFunction without
- * the Tracer (X-Ray SDK), and the floor: the DynamoDB document client alone.
+ * without it. A scratch build under bench/tmp/experiments measures the floor: the
+ * DynamoDB document client alone, bundled as IngestFunction is.
  */
 import { esbuildOptions, type EsbuildProperties } from '../../scripts/build.js';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { loadTemplate, type CfnTemplate } from '../../cli/local/template.js';
 import { buildFunctions } from '../../scripts/build.js';
 import { median, round } from '../lib/stats.js';
@@ -98,18 +98,6 @@ function samOptions(logicalId: string): BuildOptions {
   return esbuildOptions(p);
 }
 
-/** Replaces Powertools Tracer (and the X-Ray SDK under it) with a no-op: measures what tracing costs at init. */
-function withoutTracer(stubDir: string): Plugin {
-  const stub = join(stubDir, 'tracer-stub.js');
-  writeFileSync(stub, 'export class Tracer { captureAWSv3Client(c) { return c; } }\nexport const captureLambdaHandler = () => ({ before: () => undefined });\n');
-  return {
-    name: 'without-tracer',
-    setup(b) {
-      b.onResolve({ filter: /^@aws-lambda-powertools\/tracer(\/middleware)?$/ }, () => ({ path: stub }));
-    },
-  };
-}
-
 /** Bytes of the output by npm package (or `vigil` for the project's own files). */
 function composition(metafile: Metafile): Array<{ package: string; kb: number }> {
   const bytes = new Map<string, number>();
@@ -176,26 +164,16 @@ export const coldStartStage: Stage = {
       }
     }
 
-    // Scratch builds of IngestFunction: what each suspect costs.
+    // Scratch build beside IngestFunction: the floor.
     const experiments = join(ctx.tmp, 'experiments');
     rmSync(experiments, { recursive: true, force: true });
     mkdirSync(experiments, { recursive: true });
     const ingest = samOptions('IngestFunction');
-    const scratch: Array<{ label: string; plugins: Plugin[] }> = [{ label: 'without-tracer', plugins: [withoutTracer(experiments)] }];
     const experimentSizes: Record<string, number> = {};
     let ingestComposition: Array<{ package: string; kb: number }> = [];
     if (ingest.entryPoints && (ingest.entryPoints as string[]).length) {
       const base = await build({ ...ingest, outdir: join(experiments, 'baseline') });
       ingestComposition = composition(base.metafile!);
-      for (const s of scratch) {
-        const outdir = join(experiments, s.label);
-        await build({ ...ingest, outdir, plugins: s.plugins });
-        const file = join(outdir, readdirSync(outdir).find((f) => f.endsWith('.mjs') || f.endsWith('.js'))!);
-        experimentSizes[s.label] = statSync(file).size;
-        const env = templateEnv(template, 'IngestFunction');
-        variants.push({ label: `experiment:${s.label}`, file, nodeOptions: SM, env });
-        if (s.label.includes('+')) variants.push({ label: `experiment:${s.label}-nosm`, file, nodeOptions: '', env });
-      }
       // The floor: a bundle of nothing but the DynamoDB document client, built the same way.
       // Every function that reads or writes the table loads at least this much.
       const floorEntry = join(experiments, 'floor-dynamodb-client.ts');
@@ -238,13 +216,8 @@ export const coldStartStage: Stage = {
       };
     }
     const experimentResults: Record<string, unknown> = {};
-    for (const s of [...scratch, { label: FLOOR }]) {
-      if (!samples.has(`experiment:${s.label}`)) continue;
-      experimentResults[s.label] = {
-        bundleKB: Math.round((experimentSizes[s.label] ?? 0) / 1024),
-        initMs: round(med(`experiment:${s.label}`) - bare, 1),
-        ...(samples.has(`experiment:${s.label}-nosm`) ? { initMsWithoutSourceMaps: round(med(`experiment:${s.label}-nosm`) - bareNoSm, 1) } : {}),
-      };
+    if (samples.has(`experiment:${FLOOR}`)) {
+      experimentResults[FLOOR] = { bundleKB: Math.round((experimentSizes[FLOOR] ?? 0) / 1024), initMs: round(med(`experiment:${FLOOR}`) - bare, 1) };
     }
     ctx.log(`bundle init (ms, median, as deployed): ${JSON.stringify(bundleInitMsMedian)}`);
     return {

@@ -1,17 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoAggregates } from '../shared/adapters/dynamodb-aggregates.js';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client.js';
 import { requireEnv } from '../shared/runtime/env.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { changesFromStream } from './changes.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const aggregates = new DynamoAggregates({ tableName: requireEnv('TABLE_NAME'), client: documentClient });
 
 /**
@@ -25,6 +23,5 @@ export const handler = middy(async (event: DynamoDBStreamEvent) => {
   metrics.addMetric('FindingsRecounted', MetricUnit.Count, outcome.applied);
   logger.debug('aggregated stream batch', { records: event.Records.length, ignored, ...outcome });
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

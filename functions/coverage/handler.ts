@@ -1,17 +1,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { loadDirectory } from '../shared/adapters/directory-reader.js';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client.js';
 import { loadHeartbeats } from '../shared/adapters/heartbeat-reader.js';
 import { coverageGaps } from '../shared/core/coverage.js';
 import { numberEnv, requireEnv } from '../shared/runtime/env.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const tableName = requireEnv('TABLE_NAME');
 // Each Region checks its own forwarders: a Region that hears nothing still reports it.
 const regions = (process.env.EXPECTED_REGIONS || requireEnv('AWS_REGION')).split(',').map((r) => r.trim()).filter(Boolean);
@@ -29,6 +27,5 @@ export const handler = middy(async () => {
   if (gaps.length > 0) logger.warn('coverage gaps', { gaps: gaps.slice(0, 100), total: gaps.length });
   return { accounts: accounts.length, regions, gaps };
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

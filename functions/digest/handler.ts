@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -15,12 +14,11 @@ import { VigilError } from '../shared/core/errors.js';
 import { sendDigests } from '../shared/core/notify/digest.js';
 import { links } from '../shared/core/notify/links.js';
 import { configRouting } from '../shared/core/notify/routing-port.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { digestSettings, loadVigilConfig } from '../notifier/settings.js';
 
 // Not the findings store's helper: the digest only queries the byTeam index (least privilege).
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
-tracer.captureAWSv3Client(documentClient);
 const settings = digestSettings();
 const routing = configRouting(loadVigilConfig());
 const slack = new SlackClient({
@@ -56,6 +54,5 @@ export const handler = middy(async (event: { schedule?: string }) => {
   if (failed.length) throw new DigestFailedError(`digest not sent to ${failed.map((o) => `${o.team} (${o.reason ?? o.result})`).join(', ')}`);
   return { schedule, outcomes };
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

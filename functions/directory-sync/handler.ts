@@ -1,21 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DynamoDirectoryStore } from '../shared/adapters/directory-store.js';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client.js';
 import { createOrganizationsClient, fetchOrganization } from '../shared/adapters/organizations-directory.js';
 import { requireEnv } from '../shared/runtime/env.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const store = new DynamoDirectoryStore({ tableName: requireEnv('TABLE_NAME'), client: documentClient });
 // Organizations is read in the management account (or a delegated administrator) through
 // the role infra/management-organizations-reader.yaml creates; empty: this account.
-const organizations = tracer.captureAWSv3Client(createOrganizationsClient(process.env.MANAGEMENT_ROLE_ARN || undefined));
+const organizations = createOrganizationsClient(process.env.MANAGEMENT_ROLE_ARN || undefined);
 
 /**
  * Syncs the organization directory (accounts, OU paths, tags) into the table: on a
@@ -32,6 +30,5 @@ export const handler = middy(async (event: EventBridgeEvent<string, { eventName?
   logger.info('directory synced', { trigger, accounts: accounts.length, added: summary.added, changed: summary.changed, removed: summary.removed, written: summary.written });
   return { accounts: accounts.length, added: summary.added.length, changed: summary.changed.length, removed: summary.removed.length };
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -1,18 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createDocumentClient } from '../shared/adapters/dynamodb-finding-store.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { BatchOrder } from './batch-order.js';
 import { notifierDeps } from './dependencies.js';
 import { notifierSettings } from './settings.js';
 import { createRecordProcessor } from './record-processor.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const settings = notifierSettings();
 const { deps, newContext } = notifierDeps({ documentClient, settings });
 
@@ -38,6 +36,5 @@ export const handler = middy(async (event: DynamoDBStreamEvent, context: Context
     throwOnFullBatchFailure: false,
   });
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { DynamoCounterReader, DynamoDirectoryReader, DynamoFindingQueries } from '../shared/adapters/dynamodb-finding-queries.js';
@@ -9,7 +8,7 @@ import { loadHeartbeats } from '../shared/adapters/heartbeat-reader.js';
 import { FederatedCounterReader, FederatedFindingReader, FederatedHeartbeats, type RegionalStores } from '../shared/core/query/regions.js';
 import { createQueryService } from '../shared/core/query/service.js';
 import { loadRuntimeConfig } from '../shared/runtime/config.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { cursorKeyProvider, readQueryApiConfig } from './app/config.js';
 import { createApp } from './app/router.js';
 
@@ -18,13 +17,11 @@ const config = readQueryApiConfig();
 const routing = loadRuntimeConfig();
 const knownTeams = [...new Set([routing.defaultTeam, ...Object.keys(routing.teams)])].sort();
 const client = createDocumentClient();
-tracer.captureAWSv3Client(client);
 const tableName = config.tableName;
 
 // The organization-wide view: each Region's table, under the same name, read where it is.
 const regional = config.findingsRegions.map((region): RegionalStores => {
   const regionClient = region === process.env.AWS_REGION ? client : createDocumentClient(undefined, region);
-  if (regionClient !== client) tracer.captureAWSv3Client(regionClient);
   return {
     region,
     findings: new DynamoFindingQueries({ tableName, client: regionClient, historyTtlDays: config.historyTtlDays }),
@@ -53,6 +50,5 @@ const app = createApp({
 
 /** API Gateway HTTP API (payload 2.0) → the query API's router. */
 export const handler = middy(async (event: APIGatewayProxyEventV2, context: Context) => app.resolve(event, context))
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

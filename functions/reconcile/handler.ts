@@ -1,7 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { CachedDirectory } from '../shared/adapters/cached-directory.js';
@@ -12,13 +11,12 @@ import { DynamoReconcileFindings } from '../shared/adapters/reconcile-findings.j
 import { createIngestRouter } from '../shared/core/routing/resolve.js';
 import { loadRuntimeConfig } from '../shared/runtime/config.js';
 import { numberEnv, requireEnv } from '../shared/runtime/env.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 import { createReconcilePass } from './pass.js';
 
 const tableName = requireEnv('TABLE_NAME');
 const region = requireEnv('AWS_REGION');
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const store = new DynamoFindingStore({ tableName, client: documentClient, historyTtlDays: numberEnv('HISTORY_TTL_DAYS', 400) });
 const aggregator = new ConfigAggregator({
   aggregatorName: requireEnv('CONFIG_AGGREGATOR_NAME'),
@@ -56,6 +54,5 @@ export const handler = middy(async (event: { quiet?: boolean; dryRun?: boolean; 
   const { differences: _differences, ...summary } = report;
   return summary;
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

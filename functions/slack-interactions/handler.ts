@@ -1,16 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDocumentClient, DynamoFindingStore } from '../shared/adapters/dynamodb-finding-store.js';
 import { CachedSecrets } from '../shared/adapters/notify/secrets.js';
 import { SlackClient } from '../shared/adapters/notify/slack-client.js';
-import { logger, tracer } from '../shared/runtime/powertools.js';
+import { logger } from '../shared/runtime/telemetry.js';
 import { requireEnv } from '../shared/runtime/env.js';
 import { createInteractionHandler } from './interactions.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const tableName = requireEnv('TABLE_NAME');
 const store = new DynamoFindingStore({ tableName, client: documentClient });
 const slack = new SlackClient({
@@ -31,5 +29,4 @@ const handle = createInteractionHandler({
 
 /** API Gateway HTTP API `POST /slack/interactions` (payload format 2.0). */
 export const handler = middy(async (event: APIGatewayProxyEventV2) => handle(event))
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger));

@@ -1,16 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { createDocumentClient } from '../shared/adapters/dynamodb-client.js';
 import { DynamoFindingQueries } from '../shared/adapters/dynamodb-finding-queries.js';
 import { expireSuppressions } from '../shared/core/query/expiry.js';
 import { numberEnv, requireEnv } from '../shared/runtime/env.js';
-import { logger, metrics, tracer } from '../shared/runtime/powertools.js';
+import { logger, metrics } from '../shared/runtime/telemetry.js';
 
 const documentClient = createDocumentClient();
-tracer.captureAWSv3Client(documentClient);
 const queries = new DynamoFindingQueries({ tableName: requireEnv('TABLE_NAME'), client: documentClient, historyTtlDays: numberEnv('HISTORY_TTL_DAYS', 400) });
 const maxPerRun = numberEnv('EXPIRY_MAX_PER_RUN', 1000);
 
@@ -23,6 +21,5 @@ export const handler = middy(async (event: { time?: string } | undefined) => {
   if (outcome.conflicts > 0) logger.warn('suppressions changed while expiring; retried next run', { conflicts: outcome.conflicts });
   return { reopened: outcome.reopened.length, cleared: outcome.cleared, conflicts: outcome.conflicts };
 })
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));
