@@ -7,8 +7,9 @@
  *   tsx scripts/check-bundles.ts .aws-sam/build     (after sam build)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadTemplate, type CfnTemplate } from '../cli/local/template.js';
 
 /** The function's environment with every intrinsic replaced by a recognizable placeholder. */
@@ -80,13 +81,28 @@ function evaluateCondition(template: CfnTemplate, condition: unknown): boolean |
   return undefined;
 }
 
+/**
+ * Imports the bundle from a copy of its directory in a fresh temporary one, as Lambda's
+ * /var/task holds it: no node_modules above, so a package the template marks External
+ * and the bundle imports at start-up fails here. The keys in the environment are there
+ * as Lambda puts the execution role's.
+ */
 export function checkBundle(file: string, env: Record<string, string>): string | undefined {
-  const run = spawnSync(
-    process.execPath,
-    ['--input-type=module', '-e', `const m = await import(${JSON.stringify(resolve(file))}); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); }`],
-    { env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'check', AWS_SECRET_ACCESS_KEY: 'check', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, encoding: 'utf8' },
-  );
-  if (run.status === 0) return undefined;
+  const task = mkdtempSync(join(tmpdir(), 'vigil-task-'));
+  try {
+    cpSync(dirname(resolve(file)), task, { recursive: true });
+    const run = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(join(task, basename(file)))}); if (typeof m.handler !== 'function') { console.error('no handler export'); process.exit(1); }`],
+      { cwd: task, env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'check', AWS_SECRET_ACCESS_KEY: 'check', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env }, encoding: 'utf8' },
+    );
+    return run.status === 0 ? undefined : problemOf(run);
+  } finally {
+    rmSync(task, { recursive: true, force: true });
+  }
+}
+
+function problemOf(run: { status: number | null; stderr: string; stdout: string }): string {
   // Minified bundles print whole lines of code around an error: keep the message.
   const message = (run.stderr || run.stdout).split('\n').find((line) => /Error|error:|required|Cannot/.test(line) && line.length < 400);
   return message ?? `exit status ${run.status}`;

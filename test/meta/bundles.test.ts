@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type BuildResult } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../cli/local/template.js';
 import { esbuildOptions, type EsbuildProperties } from '../../scripts/build.js';
+import { checkBundle, placeholderEnvironment } from '../../scripts/check-bundles.js';
 import { readConfigFilesWith, loadRuntimeConfig } from '../../functions/shared/runtime/config.js';
 import { parseVigilConfig } from '../../functions/shared/core/routing/config.js';
 
@@ -20,6 +21,8 @@ const EXCLUDED: Array<{ what: string; pattern: RegExp }> = [
   // English is zod's default, the messages Vigil's errors quote; the other locales must go.
   { what: "zod's locales other than English", pattern: /node_modules\/zod\/v4\/locales\/(?!en\.js$)/ },
   { what: 'the configuration parser', pattern: /functions\/shared\/core\/routing\/(config|source-file)\.ts$/ },
+  // Lambda puts the role's keys in the environment, which the SDK's default chain reads first.
+  { what: 'the credential providers Lambda never reaches', pattern: /node_modules\/@aws-sdk\/credential-provider-(ini|sso|process|web-identity)\// },
 ];
 
 const template = loadTemplate('template.yaml');
@@ -38,12 +41,38 @@ function bundleOf(name: string): Promise<BuildResult> {
 }
 
 describe('function bundles', () => {
-  it.each(functions.map(([name]) => name))('%s leaves the configuration parser and zod locales out', async (name) => {
+  it.each(functions.map(([name]) => name))('%s leaves out what it never runs: the configuration parser, zod locales, unused credential providers', async (name) => {
     const result = await bundleOf(name);
     // What the output holds (the metafile's inputs also name files tree-shaking dropped).
     const inputs = Object.values(result.metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
     expect(inputs.length).toBeGreaterThan(50);
     for (const { what, pattern } of EXCLUDED) expect(inputs.filter((i) => pattern.test(i)), what).toEqual([]);
+  });
+});
+
+describe('function bundles without node_modules', () => {
+  it.each(functions.map(([name]) => name))('%s starts from a directory of its own, as in /var/task', async (name) => {
+    // Prepare: the bundle and its map written where no node_modules is above them
+    const result = await bundleOf(name);
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-bundle-'));
+    try {
+      for (const file of result.outputFiles!) writeFileSync(join(dir, basename(file.path)), file.contents);
+
+      // Act: import it with its template environment and keys in the environment, as Lambda gives them
+      const problem = checkBundle(join(dir, 'handler.mjs'), placeholderEnvironment(template, name));
+
+      // Assess: it loads, and the providers left out are reached only by the default chain's dynamic imports
+      expect(problem).toBeUndefined();
+      const code = result.outputFiles!.find((f) => f.path.endsWith('.mjs'))!.text;
+      const external = (optionsOf(name).external ?? []).filter((e) => e.includes('credential-provider'));
+      expect(external.length).toBe(4);
+      for (const provider of external) {
+        expect(code).toContain(`import("${provider}")`);
+        expect(code).not.toMatch(new RegExp(`from\\s*"${provider}"`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
