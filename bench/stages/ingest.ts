@@ -38,7 +38,6 @@ export function ingestEnvironment(tableName: string, endpoint: string): Record<s
     POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     VIGIL_CONFIG_FILE: 'config/vigil.yaml',
     HISTORY_TTL_DAYS: '400',
     QUARANTINE_TTL_DAYS: '30',

@@ -293,7 +293,6 @@ export const notifyStage: Stage = {
       POWERTOOLS_SERVICE_NAME: 'notifier',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_TRACE_ENABLED: 'false',
       // The organization's messages per team and window, seen in the sample.
       BURST_WINDOW_MINUTES: String(burstMinutes / sampleFraction),
       // The one-message-a-second pacing per channel is modelled (slackPacingMs), not slept:

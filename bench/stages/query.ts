@@ -124,7 +124,6 @@ export const queryStage: Stage = {
       POWERTOOLS_SERVICE_NAME: 'query-api',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_TRACE_ENABLED: 'false',
     });
     const context = lambdaContext('vigil-query-api');
     const recorded: SentRequest[] = [];

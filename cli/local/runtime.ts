@@ -74,7 +74,6 @@ function localBaseEnvironment(endpoint: string, region: string): Record<string, 
     // Quiet by default: the summary says what happened; POWERTOOLS_LOG_LEVEL=INFO shows each event.
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_NAMESPACE: 'Vigil',
   };
 }
