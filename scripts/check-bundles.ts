@@ -84,12 +84,15 @@ function evaluateCondition(template: CfnTemplate, condition: unknown): boolean |
 /**
  * Imports the bundle from a copy of its directory in a fresh temporary one, as Lambda's
  * /var/task holds it: no node_modules above, so a package the template marks External
- * and the bundle imports at start-up fails here. The keys in the environment are there
- * as Lambda puts the execution role's.
+ * and the bundle imports at start-up fails here (one it imports only later, on a path
+ * taken at run time, cannot fail here). The environment has keys, as Lambda's has the
+ * execution role's.
  */
 export function checkBundle(file: string, env: Record<string, string>): string | undefined {
   const task = mkdtempSync(join(tmpdir(), 'vigil-task-'));
   try {
+    const above = nodeModulesAbove(task);
+    if (above) return `cannot check in isolation: ${above} is above the temporary directory (set TMPDIR elsewhere)`;
     cpSync(dirname(resolve(file)), task, { recursive: true });
     const run = spawnSync(
       process.execPath,
@@ -99,6 +102,14 @@ export function checkBundle(file: string, env: Record<string, string>): string |
     return run.status === 0 ? undefined : problemOf(run);
   } finally {
     rmSync(task, { recursive: true, force: true });
+  }
+}
+
+/** The first node_modules a bare import from `dir` could resolve to, if any. */
+function nodeModulesAbove(dir: string): string | undefined {
+  for (let at = dirname(dir); ; at = dirname(at)) {
+    if (existsSync(join(at, 'node_modules'))) return join(at, 'node_modules');
+    if (dirname(at) === at) return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -68,13 +68,30 @@ describe('function bundles without node_modules', () => {
       expect(external.length).toBe(4);
       for (const provider of external) {
         expect(code).toContain(`import("${provider}")`);
-        expect(code).not.toMatch(new RegExp(`from\\s*"${provider}"`));
+        expect(code).not.toMatch(new RegExp(`from\\s*"${provider}"|import\\s*"${provider}"|require\\("${provider}"\\)`));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('leaves nothing that would make the default credential chain pass over the environment keys', () => {
+    // A profile makes the chain skip the keys and import the INI provider, which the bundles leave out.
+    const globals = ((template.Globals as { Function?: { Environment?: { Variables?: Record<string, unknown> } } } | undefined)?.Function?.Environment?.Variables ?? {}) as Record<string, unknown>;
+    const named = functions.flatMap(([name, r]) => Object.keys({ ...globals, ...((r.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) }).filter((key) => key === 'AWS_PROFILE').map((key) => `${name}: ${key}`));
+    expect(named).toEqual([]);
+    expect(functions.length).toBe(10);
+    // Nor does any client name a profile or one of the providers left out.
+    const sources = walk('functions').filter((f) => f.endsWith('.ts'));
+    expect(sources.length).toBeGreaterThan(50);
+    const offending = sources.filter((f) => /\bprofile\s*:|\bfrom(Ini|SSO|Process|TokenFile|WebToken)\b/.test(readFileSync(f, 'utf8')));
+    expect(offending).toEqual([]);
+  });
 });
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
 
 describe('function source maps', () => {
   it.each(functions.map(([name]) => name))('%s maps to its TypeScript sources without carrying their text', async (name) => {
