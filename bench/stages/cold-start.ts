@@ -169,7 +169,7 @@ export const coldStartStage: Stage = {
     rmSync(experiments, { recursive: true, force: true });
     mkdirSync(experiments, { recursive: true });
     const ingest = samOptions('IngestFunction');
-    const experimentSizes: Record<string, number> = {};
+    let floorBytes = 0;
     let ingestComposition: Array<{ package: string; kb: number }> = [];
     if (ingest.entryPoints && (ingest.entryPoints as string[]).length) {
       const base = await build({ ...ingest, outdir: join(experiments, 'baseline') });
@@ -189,7 +189,7 @@ export const coldStartStage: Stage = {
       const floorOut = join(experiments, FLOOR);
       await build({ ...ingest, entryPoints: [floorEntry], outdir: floorOut });
       const floorFile = join(floorOut, readdirSync(floorOut).find((f) => f.endsWith('.mjs') || f.endsWith('.js'))!);
-      experimentSizes[FLOOR] = statSync(floorFile).size;
+      floorBytes = statSync(floorFile).size;
       variants.push({ label: `experiment:${FLOOR}`, file: floorFile, nodeOptions: SM, env: templateEnv(template, 'IngestFunction') });
     }
 
@@ -217,7 +217,7 @@ export const coldStartStage: Stage = {
     }
     const experimentResults: Record<string, unknown> = {};
     if (samples.has(`experiment:${FLOOR}`)) {
-      experimentResults[FLOOR] = { bundleKB: Math.round((experimentSizes[FLOOR] ?? 0) / 1024), initMs: round(med(`experiment:${FLOOR}`) - bare, 1) };
+      experimentResults[FLOOR] = { bundleKB: Math.round(floorBytes / 1024), initMs: round(med(`experiment:${FLOOR}`) - bare, 1) };
     }
     ctx.log(`bundle init (ms, median, as deployed): ${JSON.stringify(bundleInitMsMedian)}`);
     return {
